@@ -1,0 +1,122 @@
+"""From retrieved passages to an answer: the best sentence, the typed span inside it, and highlights."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .chunking import sentence_spans
+from .lexical import BM25, STOPWORDS, tokenize, tokenize_with_spans
+from .types import Highlight
+
+CN = "零〇一二两三四五六七八九十百千万亿"
+UNIT = (
+    r"(?:万亿元|亿元|万元|千元|元|亿美元|万美元|美元|万亿|亿|万户|万人次|万人|人次|人|个百分点|百分点|%|％|‰|"
+    r"万千瓦|千瓦时|千瓦|万吨|吨|平方公里|平方米|公里|千米|米|亩|万亩|公顷|个|项|家|所|台|套|件|户|座|条|次|篇|名|位|倍|"
+    r"岁|天|年|月|届|批|类|支|只|辆|架|艘|部|处|间|张|份|期|轮|场|款|种|颗|国|省|市|县|区)"
+)
+NUMBER = re.compile(
+    rf"(?:(?:超过|超|近|约|逾|达到|达|突破|累计)?(?:\d+(?:[.,]\d+)*|[{CN}]+)(?:多|余)?(?:\s*[-—–~～至到]\s*\d+(?:\.\d+)*)?\s*{UNIT}"
+    rf"(?:左右|以上|以内|以下)?)"
+)
+ORDINAL = re.compile(rf"(?:全国|全省|全市|全球|世界|国内|亚洲)?(?:排名|排)?第[{CN}\d]+(?:名|位)?")
+DATE = re.compile(rf"(?:\d{{4}}|[{CN}]{{4}})年(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?|\d{{1,2}}月\d{{1,2}}日")
+TITLE = re.compile(r"《[^《》]{1,60}》|“[^“”]{1,40}”|\"[^\"]{1,40}\"")
+ORG = re.compile(
+    r"[\u4e00-\u9fff]{2,20}?(?:委员会|人民政府|政府|办公厅|厅|局|部|院|中心|公司|集团|大学|学院|研究院|研究所|实验室|银行|协会|基金会|医院)"
+)
+ROLE = re.compile(r"(?:常务)?(?:副)?(?:市长|省长|区长|县长|主席|书记|主任|部长|局长|厅长|总理|院长|组长|校长)")
+
+QUESTION_TYPES = [
+    ("ordinal", re.compile(r"第几|排名|排第|名次|位列|排在")),
+    ("date", re.compile(r"哪一年|哪年|何时|什么时候|哪一天|何年|几月|哪个月|什么时间|日期")),
+    ("person", re.compile(r"谁|由谁|哪位|什么人")),
+    ("org", re.compile(r"哪家|哪个企业|哪些企业|哪个机构|哪些机构|什么机构|哪个部门|哪些部门|哪所|哪个单位")),
+    ("number", re.compile(r"多少|几[个项家所条名位次倍年天亿万]|几|多大|多高|多长|多久|比例|比重|增速|增长率|率是|目标是")),
+    ("title", re.compile(r"什么|哪些|哪个|哪项|何种|名称|叫什么")),
+]
+_PATTERNS = {"number": [NUMBER], "ordinal": [ORDINAL], "date": [DATE], "title": [TITLE], "org": [ORG], "person": [ROLE]}
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    kind: str
+
+
+def question_type(question: str) -> str | None:
+    for kind, pattern in QUESTION_TYPES:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def question_terms(question: str) -> list[str]:
+    return list(dict.fromkeys(tokenize(question)))
+
+
+def term_highlights(text: str, terms: list[str]) -> list[Highlight]:
+    """Every occurrence of a question term (longest match first, no overlaps)."""
+    wanted = sorted({t for t in terms if len(t) > 1 or not t.isascii()}, key=len, reverse=True)
+    wanted = [t for t in wanted if t not in STOPWORDS and not (len(t) == 1 and t in "年的")]
+    taken: list[tuple[int, int]] = []
+    lowered = text.lower()
+    for t in wanted:
+        for m in re.finditer(re.escape(t), lowered):
+            s, e = m.span()
+            if not any(s < te and ts < e for ts, te in taken):
+                taken.append((s, e))
+    return [Highlight(s, e, "term") for s, e in sorted(taken)]
+
+
+def sentence_score(sentence: str, terms: list[str], bm25: BM25, qtype: str | None) -> float:
+    """IDF mass of question terms found in the sentence, plus a bonus when the expected answer type occurs."""
+    found = set(tokenize(sentence))
+    score = sum(bm25.idf(t) for t in terms if t in found)
+    if qtype and any(p.search(sentence) for p in _PATTERNS.get(qtype, [])):
+        score += 1.5
+    return score
+
+
+def coverage(text: str, terms: list[str], bm25: BM25) -> float:
+    """Share of the question's IDF mass present in `text`."""
+    if not terms:
+        return 0.0
+    found = set(tokenize(text))
+    total = sum(bm25.idf(t) for t in terms)
+    return sum(bm25.idf(t) for t in terms if t in found) / total if total else 0.0
+
+
+def best_sentence(text: str, terms: list[str], bm25: BM25, qtype: str | None) -> tuple[int, int, float]:
+    best = (0, len(text), -1.0)
+    for s, e in sentence_spans(text, 0, len(text)):
+        score = sentence_score(text[s:e], terms, bm25, qtype)
+        if score > best[2]:
+            best = (s, e, score)
+    return best
+
+
+def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
+    """The typed candidate in the sentence that sits closest to the question's terms."""
+    if not qtype or qtype not in _PATTERNS:
+        return None
+    candidates = []
+    for pattern in _PATTERNS[qtype]:
+        for m in pattern.finditer(sentence):
+            value = m.group(0)
+            if value and value not in question and len(value) < len(sentence):
+                candidates.append((m.start(), m.end()))
+    if not candidates:
+        return None
+    anchors = [(s, e) for _, s, e in tokenize_with_spans(sentence) if _in_question(sentence[s:e], question)]
+    def distance(c):
+        if not anchors:
+            return c[0]
+        return min(max(a[0] - c[1], c[0] - a[1], 0) for a in anchors)
+    s, e = min(candidates, key=lambda c: (distance(c), c[0]))
+    return Span(s, e, qtype)
+
+
+def _in_question(word: str, question: str) -> bool:
+    return len(word) > 1 and word in question and word not in STOPWORDS

