@@ -52,8 +52,12 @@ def question_type(question: str) -> str | None:
     return None
 
 
+QUESTION_WORD = re.compile(r"^(?:第?几.?|哪.{0,2}|谁|什么.?|多少.?|怎.{0,2}|如何|是否|为何|吗|呢|要|叫|给|指)$")
+
+
 def question_terms(question: str) -> list[str]:
-    return list(dict.fromkeys(tokenize(question)))
+    """The content words of a question: its tokens without interrogatives like 哪几个/多少/谁."""
+    return [t for t in dict.fromkeys(tokenize(question)) if not QUESTION_WORD.match(t)]
 
 
 def term_highlights(text: str, terms: list[str]) -> list[Highlight]:

@@ -26,9 +26,8 @@ DEFAULT_CORPUS = "corpus"
 class Assistant:
     """Cited passages and answers for questions in Chinese, over one index directory."""
 
-    # below both, the top passage is too weak to answer from
-    min_coverage = 0.5
-    min_dense = 0.80
+    # share of the question's IDF mass that the best of the top passages must hold to answer
+    min_coverage = 0.3
 
     def __init__(self, index: IndexData, embedder: Embedder, params: SearchParams = SearchParams()) -> None:
         self.index = index
@@ -96,7 +95,7 @@ class Assistant:
         best = max(range(min(3, len(passages))), key=lambda i: _sentence_rank(passages[i], terms, self, qtype, i))
         top = passages[best]
         s, e, _ = best_sentence(top.chunk.text, terms, self.index.bm25, qtype)
-        if self._too_weak(hits[0], passages[0], terms):
+        if self._too_weak(passages, terms):
             for p in passages:
                 p.low_confidence = True
             return Result(question, True, None, passages)
@@ -113,9 +112,10 @@ class Assistant:
         )
         return Result(question, False, answer, passages)
 
-    def _too_weak(self, hit: Hit, passage: Passage, terms: list[str]) -> bool:
-        cov = coverage(passage.chunk.section + passage.chunk.text, terms, self.index.bm25)
-        return cov < self.min_coverage and hit.dense < self.min_dense
+    def _too_weak(self, passages: list[Passage], terms: list[str]) -> bool:
+        bm25 = self.index.bm25
+        best = max(coverage(p.chunk.section + p.chunk.text, terms, bm25) for p in passages[:3])
+        return best < self.min_coverage
 
 
 def _sentence_rank(p: Passage, terms, a: Assistant, qtype, i: int) -> float:

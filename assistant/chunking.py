@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 
 from .types import Chunk, Report
 
@@ -145,6 +145,8 @@ def paragraphs(report: Report) -> Iterator[tuple[int, int, str]]:
     stack: dict[int, str] = {}
     for s, e in lines_with_offsets(text):
         line = text[s:e]
+        if line.lstrip("#").strip() == report.title:
+            continue  # the title line; every passage carries the title anyway
         heading = heading_of(line)
         if heading:
             level, title, heading_only = heading

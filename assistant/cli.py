@@ -57,7 +57,31 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", action="append", default=[], help="only reports of this region (repeatable)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="evaluate on a question set (JSONL: question, answers, doc, unanswerable)")
+    p.add_argument("questions")
+    p.add_argument("--index", default="index", help="index directory (default: index/)")
+    p.add_argument("-k", type=int, default=10, help="passages per question (default 10)")
+    p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    p.set_defaults(func=cmd_eval)
     return parser
+
+
+def cmd_eval(args) -> int:
+    from .api import Assistant
+    from .evaluate import evaluate, failures_markdown, load_questions
+
+    a = Assistant.open(args.index)
+    metrics, rows = evaluate(a, load_questions(args.questions), k=args.k)
+    if args.json:
+        print(json.dumps(metrics, ensure_ascii=False))
+    else:
+        print("| metric | value |\n|---|---|")
+        for key, value in metrics.items():
+            print(f"| {key} | {value} |")
+        print("\nFailures (gold not at rank 1, wrong answer, or wrong refusal):\n")
+        print(failures_markdown(rows))
+    return 0
 
 
 def cmd_index(args) -> int:
@@ -118,9 +142,10 @@ def parse_years(text: str | None):
 
 
 def cmd_ask(args) -> int:
-    from .api import Assistant
+    from .api import Assistant, check_question
     from .search import Filters
 
+    check_question(args.question)
     filters = Filters(years=parse_years(args.year), regions=tuple(args.region))
     a = Assistant.open(args.index)
     result = a.ask(args.question, k=args.k, filters=filters)

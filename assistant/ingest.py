@@ -29,7 +29,9 @@ REGION_FIELDS = ("region", "province", "city")
 ISSUER_FIELDS = ("issuer", "publisher", "author")
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_SECTION_LINE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|第[一二三四五六七八九十\d]+[章节])")
+_SECTION_LINE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|第[一二三四五六七八九十\d]+[章节])"
+)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], rows: 
     hits: dict[int, Hit] = {}
     if params.mode in ("hybrid", "dense") and qvec is not None:
         ids, scores = index.store.search(qvec, n, allowed=rows)
-        for rank, (i, s) in enumerate(zip(ids.tolist(), scores.tolist())):
+        for rank, (i, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=False)):
             h = hits.setdefault(i, Hit(i, 0.0))
             h.dense = s
             h.ranks["dense"] = rank

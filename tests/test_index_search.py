@@ -1,0 +1,172 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.embedders import FakeEmbedder
+from assistant.errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing
+from assistant.index import load_index
+from assistant.search import Filters, SearchParams
+
+from .conftest import CORPUS, SEED_TITLE
+
+
+def test_build_open_roundtrip(tmp_path, fake):
+    built = Assistant.build([CORPUS], tmp_path / "idx", fake)
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert manifest["embedder"] == "fake:256" and manifest["dim"] == 256 and manifest["format"] == 1
+    assert manifest["counts"] == {"reports": 1, "chunks": len(built.index.chunks)}
+    (doc,) = manifest["reports"].values()
+    assert doc["title"] == SEED_TITLE and len(doc["sha256"]) == 64
+    assert doc["chunks"] == [c.id for c in built.index.chunks]
+    assert {"numpy", "python"} <= set(manifest["versions"])
+    opened = Assistant.open(tmp_path / "idx")
+    assert opened.embedder.id == "fake:256"
+    q = "深圳高新区在2021年度国家高新区评价中综合排名第几？"
+    assert opened.ask(q).to_dict() == built.ask(q).to_dict()
+
+
+def test_ask_result_shape_and_offsets(tmp_path, fake):
+    a = Assistant.build([CORPUS], tmp_path / "idx", fake)
+    d = a.ask("深圳高新区在2021年度国家高新区评价中综合排名第几？", k=3).to_dict()
+    assert set(d) == {"question", "abstained", "answer", "passages"}
+    assert d["abstained"] is False
+    assert set(d["answer"]) == {"text", "chunk_id", "doc_id", "start", "end"}
+    assert len(d["passages"]) == 3
+    report_text = next(iter(a.index.reports.values())).text
+    for p in d["passages"]:
+        assert set(p) == {"rank", "chunk_id", "doc_id", "title", "year", "source", "section", "text", "start",
+                          "end", "score", "highlights"}
+        assert report_text[p["start"] : p["end"]] == p["text"]
+        for h in p["highlights"]:
+            assert 0 <= h["start"] < h["end"] <= len(p["text"]) and h["kind"] in {"answer", "evidence", "term"}
+    top = d["passages"][0]
+    assert "全国第二" in top["text"]
+    assert report_text[d["answer"]["start"] : d["answer"]["end"]] == "全国第二"
+    assert "全国第二" in d["answer"]["text"]
+
+
+def test_unchanged_text_is_not_embedded_again(two_years, tmp_path):
+    fake = FakeEmbedder(256)
+    Assistant.build([two_years], tmp_path / "idx", fake)
+    first = sum(fake.calls)
+    fake.calls.clear()
+    a = Assistant.build([two_years], tmp_path / "idx", fake)
+    assert fake.calls == [] and a.stats.reused == first and a.stats.embedded == 0
+    (two_years / "c.txt").write_text("2026年示例市政府工作报告\n新增一段完全不同的文字内容。", encoding="utf-8")
+    a = Assistant.build([two_years], tmp_path / "idx", fake)
+    assert sum(fake.calls) == 1 and a.stats.added == ["2026年示例市政府工作报告"]
+    (two_years / "c.txt").unlink()
+    a = Assistant.build([two_years], tmp_path / "idx", fake)
+    assert a.stats.removed == ["2026年示例市政府工作报告"]
+    assert all("完全不同" not in c.text for c in a.index.chunks)
+    fake.calls.clear()
+    Assistant.build([two_years], tmp_path / "idx", fake, rebuild=True)
+    assert sum(fake.calls) == first
+
+
+def test_year_in_question_steers_to_that_report(two_years, tmp_path, fake):
+    a = Assistant.build([two_years], tmp_path / "idx", fake)
+    for year, _growth in [(2024, "5%左右"), (2025, "5%左右")]:
+        r = a.ask(f"{year}年示例市政府工作报告中研发投入强度目标是多少？", k=2)
+        assert r.passages[0].report.year == year
+    r = a.ask("2024年示例市政府工作报告中研发投入强度目标是多少？")
+    assert "2.8%" in r.passages[0].chunk.text
+    r = a.ask("2025年的研发投入强度目标是多少？")
+    assert "3.0%" in r.passages[0].chunk.text
+
+
+def test_explicit_filters(two_years, tmp_path, fake):
+    a = Assistant.build([two_years], tmp_path / "idx", fake)
+    r = a.ask("研发投入强度", k=10, filters=Filters(years=(2025, 2025)))
+    assert {p.report.year for p in r.passages} == {2025}
+    assert a.ask("研发投入强度", filters=Filters(regions=("北京",))).passages == []
+    bm25 = a.ask("研发投入强度", params=SearchParams(mode="bm25"))
+    assert all("研发投入强度" in p.chunk.text for p in bm25.passages[:1])
+
+
+def test_bad_questions(tmp_path, fake):
+    a = Assistant.build([CORPUS], tmp_path / "idx", fake)
+    for q in ["", "   ", "\n"]:
+        with pytest.raises(BadQuestion):
+            a.ask(q)
+    r = a.ask("高新区" * 1000)
+    assert r.warnings and "truncated" in r.warnings[0]
+    for q in ["？？？！！", "😀" * 50, "<script>alert(1)</script>", "what is the GDP"]:
+        r = a.ask(q)
+        assert isinstance(r.abstained, bool)
+
+
+def test_missing_corrupt_and_mismatched_index(tmp_path, fake):
+    with pytest.raises(IndexMissing, match="assistant index"):
+        Assistant.open(tmp_path / "nothing")
+    Assistant.build([CORPUS], tmp_path / "idx", fake)
+    with pytest.raises(IndexMismatch, match="fake:256"):
+        load_index(tmp_path / "idx", "fake:32")
+    data_dir = next((tmp_path / "idx").glob("data-*"))
+    emb = data_dir / "embeddings.npy"
+    emb.write_bytes(emb.read_bytes()[:-100])
+    with pytest.raises(IndexCorrupt, match="truncated.*--rebuild"):
+        Assistant.open(tmp_path / "idx")
+    (data_dir / "dense.faiss").unlink()
+    with pytest.raises(IndexCorrupt, match="missing"):
+        Assistant.open(tmp_path / "idx")
+    (tmp_path / "idx" / "manifest.json").write_text("{not json")
+    with pytest.raises(IndexCorrupt, match="unreadable"):
+        Assistant.open(tmp_path / "idx")
+
+
+class Exploding(FakeEmbedder):
+    def _embed(self, texts, is_query):
+        if not is_query:
+            raise RuntimeError("killed mid-build")
+        return super()._embed(texts, is_query)
+
+
+def test_failed_build_leaves_previous_index(two_years, tmp_path, fake):
+    Assistant.build([CORPUS], tmp_path / "idx", fake)
+    before = (tmp_path / "idx" / "manifest.json").read_text()
+    with pytest.raises(RuntimeError):
+        Assistant.build([two_years], tmp_path / "idx", Exploding(256), rebuild=True)
+    assert (tmp_path / "idx" / "manifest.json").read_text() == before
+    assert Assistant.open(tmp_path / "idx").ask("综合排名第几").passages
+    assert sorted(p.name.split("-")[0] for p in (tmp_path / "idx").iterdir()) == ["data", "manifest.json"]
+
+
+def test_stale_temporary_directories_are_cleaned(tmp_path, fake):
+    (tmp_path / "idx" / ".tmp-crashed").mkdir(parents=True)
+    (tmp_path / "idx" / "data-orphan").mkdir()
+    Assistant.build([CORPUS], tmp_path / "idx", fake)
+    names = sorted(p.name for p in (tmp_path / "idx").iterdir())
+    assert len(names) == 2 and names[1] == "manifest.json" and names[0].startswith("data-2")
+
+
+def test_store_contract_against_brute_force(tmp_path):
+    from assistant.stores import load_store, make_store
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 16)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    store = make_store("faiss", 16)
+    store.add(np.arange(200), x)
+    q = x[7]
+    ids, scores = store.search(q, 10)
+    expected = np.argsort(-(x @ q), kind="stable")[:10]
+    assert ids.tolist() == expected.tolist() and ids[0] == 7
+    np.testing.assert_allclose(scores, (x @ q)[expected], rtol=1e-5)
+    allowed = np.arange(100, 200)
+    ids, _ = store.search(q, 5, allowed=allowed)
+    assert ids.tolist() == (100 + np.argsort(-(x[100:] @ q))[:5]).tolist()
+    store.remove(np.array([7]))
+    assert 7 not in store.search(q, 10)[0].tolist() and len(store) == 199
+    store.save(tmp_path)
+    again = load_store("faiss", tmp_path, 16)
+    assert again.search(q, 10)[0].tolist() == store.search(q, 10)[0].tolist()
+
+
+def test_copying_an_index_directory_keeps_it_usable(tmp_path, fake):
+    Assistant.build([CORPUS], tmp_path / "idx", fake)
+    shutil.copytree(tmp_path / "idx", tmp_path / "copy")
+    assert Assistant.open(tmp_path / "copy").ask("创新载体多少家").passages

@@ -1,0 +1,118 @@
+import json
+import logging
+
+import pytest
+
+from assistant.errors import EmptyCorpus
+from assistant.ingest import FieldMap, Unreadable, decode, load_file, load_reports
+
+from .conftest import CORPUS, SEED_TITLE
+
+TEXT = "一、工作回顾\n过去一年，地区生产总值增长5%。\n"
+
+
+def test_seed_report_metadata():
+    (r,), warnings = load_reports([CORPUS])
+    assert warnings == []
+    assert r.title == SEED_TITLE
+    assert r.year == 2021 and r.years == (2021, 2022)
+    assert r.region == "深圳" and r.issuer == "深圳市科技创新委员会"
+    assert r.source.endswith(".txt") and len(r.sha256) == 64 and r.doc_id == r.sha256[:16]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_decodes_each_encoding_exactly(tmp_path, encoding):
+    path = tmp_path / "r.txt"
+    path.write_bytes(TEXT.encode(encoding))
+    (r,) = load_file(path)
+    assert r.text == TEXT  # BOM removed, nothing else changed
+
+
+def test_crlf_is_kept(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes(TEXT.replace("\n", "\r\n").encode())
+    assert load_file(path)[0].text == TEXT.replace("\n", "\r\n")
+
+
+@pytest.mark.parametrize("data, reason", [(b"", "empty"), (b"\x00\x01\x02binary\x00" * 50, "binary"),
+                                          (bytes(range(128, 256)) * 20, "not UTF-8")])
+def test_unreadable_bytes(data, reason):
+    with pytest.raises(Unreadable, match=reason):
+        decode(data)
+
+
+def test_bad_files_are_skipped_with_a_warning(tmp_path, caplog):
+    (tmp_path / "good.txt").write_text(TEXT)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "bin.txt").write_bytes(b"\x00\xff" * 100)
+    (tmp_path / "broken.docx").write_bytes(b"not a zip")
+    with caplog.at_level(logging.WARNING):
+        reports, warnings = load_reports([tmp_path])
+    assert [r.source.split("/")[-1] for r in reports] == ["good.txt"]
+    assert sorted(w.split("/")[-1].split(":")[0] for w in warnings) == ["bin.txt", "broken.docx", "empty.txt"]
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path):
+    (tmp_path / "notes.bin").write_bytes(b"x")
+    with pytest.raises(EmptyCorpus, match="no readable reports"):
+        load_reports([tmp_path])
+
+
+def test_duplicate_text_is_indexed_once(tmp_path):
+    (tmp_path / "a.txt").write_text(TEXT)
+    (tmp_path / "b.txt").write_text(TEXT)
+    reports, warnings = load_reports([tmp_path])
+    assert len(reports) == 1 and any("same text" in w for w in warnings)
+
+
+def test_jsonl_records_detect_fields(tmp_path):
+    path = tmp_path / "reports.jsonl"
+    rows = [{"title": "2025年中华人民共和国国务院政府工作报告", "content": TEXT, "year": "2025"},
+            {"title": "某决议", "content": "2024年3月11日通过。", "year": None},
+            {"title": "no text"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\nnot json\n")
+    reports = load_file(path)
+    assert [(r.title, r.year, r.region, r.issuer) for r in reports] == [
+        ("2025年中华人民共和国国务院政府工作报告", 2025, "全国", "国务院"),
+        ("某决议", 2024, None, None),
+    ]
+    assert reports[0].text == TEXT and reports[0].source.endswith("reports.jsonl#line 1")
+
+
+def test_csv_with_bom_and_field_overrides(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_bytes(("\ufeffprovince,yr,name,body_text\n广西壮族自治区,2026,报告甲,\"" + TEXT + "\"\n").encode())
+    with pytest.raises(Unreadable, match="--text-field"):
+        load_file(path)
+    (r,) = load_file(path, FieldMap(text="body_text", title="name", year="yr"))
+    assert (r.title, r.year, r.region, r.text) == ("报告甲", 2026, "广西", TEXT)
+
+
+def test_docx_and_html(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("2025年示例省政府工作报告")
+    d.add_paragraph("过去一年，地区生产总值增长5%。")
+    d.save(tmp_path / "r.docx")
+    (r,) = load_file(tmp_path / "r.docx")
+    assert r.title == "2025年示例省政府工作报告" and r.year == 2025
+    assert r.text == "2025年示例省政府工作报告\n过去一年，地区生产总值增长5%。"
+
+    (tmp_path / "p.html").write_text(
+        "<html><head><title>某报告</title><script>alert(1)</script></head><body><p>第一段。</p><p>第二段&amp;。</p></body></html>"
+    )
+    (h,) = load_file(tmp_path / "p.html")
+    assert h.text == "某报告\n第一段。\n第二段&。"
+
+
+def test_script_in_a_text_report_stays_plain_text(tmp_path):
+    (tmp_path / "x.txt").write_text("报告\n<script>alert(1)</script>内容。\n")
+    assert "<script>alert(1)</script>" in load_file(tmp_path / "x.txt")[0].text
+
+
+def test_readme_in_a_corpus_folder_is_not_a_report(tmp_path):
+    (tmp_path / "README.md").write_text("# notes\n")
+    (tmp_path / "r.txt").write_text(TEXT)
+    reports, _ = load_reports([tmp_path])
+    assert [r.source.split("/")[-1] for r in reports] == ["r.txt"]
