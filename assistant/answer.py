@@ -55,9 +55,13 @@ def question_type(question: str) -> str | None:
 QUESTION_WORD = re.compile(r"^(?:第?几.?|哪.{0,2}|谁|什么.?|多少.?|怎.{0,2}|如何|是否|为何|吗|呢|要|叫|给|指)$")
 
 
+# light verbs and particles of spoken questions that say nothing about the topic
+FILLER = frozenset("里 让 拿 用 用上 可以 能 能够 会 到 从 向 由 于 以 还 又 所 该 此 各 每 些 这些 那些 一个 得 过 打算 想 方面 情况 具体 主要 分别 目前 当前".split())
+
+
 def question_terms(question: str) -> list[str]:
-    """The content words of a question: its tokens without interrogatives like 哪几个/多少/谁."""
-    return [t for t in dict.fromkeys(tokenize(question)) if not QUESTION_WORD.match(t)]
+    """The content words of a question: its tokens without interrogatives (哪几个/多少/谁) and fillers."""
+    return [t for t in dict.fromkeys(tokenize(question)) if not QUESTION_WORD.match(t) and t not in FILLER]
 
 
 def term_highlights(text: str, terms: list[str]) -> list[Highlight]:
@@ -74,11 +78,15 @@ def term_highlights(text: str, terms: list[str]) -> list[Highlight]:
     return [Highlight(s, e, "term") for s, e in sorted(taken)]
 
 
+def answer_type_fits(text: str, qtype: str) -> bool:
+    return any(p.search(text) for p in _PATTERNS.get(qtype, []))
+
+
 def sentence_score(sentence: str, terms: list[str], bm25: BM25, qtype: str | None) -> float:
     """IDF mass of question terms found in the sentence, plus a bonus when the expected answer type occurs."""
     found = set(tokenize(sentence))
     score = sum(bm25.idf(t) for t in terms if t in found)
-    if qtype and any(p.search(sentence) for p in _PATTERNS.get(qtype, [])):
+    if qtype and answer_type_fits(sentence, qtype):
         score += 1.5
     return score
 

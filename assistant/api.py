@@ -6,14 +6,16 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .answer import answer_span, best_sentence, coverage, question_terms, question_type, term_highlights
+import numpy as np
+
+from .answer import answer_span, best_sentence, question_terms, question_type, term_highlights
 from .chunking import ChunkParams
 from .embedders import Embedder, make_embedder
 from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing
 from .index import IndexData, build_index, load_index, read_manifest
 from .ingest import FieldMap, load_reports
 from .lexical import tokenize
-from .query import MAX_QUESTION_CHARS, normalise_question, parse_query
+from .query import MAX_QUESTION_CHARS, is_scope_word, normalise_question, parse_query
 from .search import Filters, Hit, SearchParams, search
 from .types import Answer, Chunk, Highlight, Passage, Result
 
@@ -78,7 +80,7 @@ class Assistant:
         info = parse_query(question)
         terms = question_terms(info.text)
         qvec = self.embedder.embed_query(info.text) if params.mode != "bm25" else None
-        hits = search(self.index, qvec, tokenize(info.text), info, k, filters, params)
+        hits = search(self.index, qvec, tokenize(info.text), info, k, filters, params, terms, question_type(info.text))
         result = self._compose(question, hits, terms)
         result.warnings = warnings
         return result
@@ -93,9 +95,14 @@ class Assistant:
         if not passages:
             return Result(question, True, None, [])
         best = max(range(min(3, len(passages))), key=lambda i: _sentence_rank(passages[i], terms, self, qtype, i))
-        top = passages[best]
+        if best:  # the passage with the answering sentence is cited first
+            passages.insert(0, passages.pop(best))
+            hits = [hits[best], *hits[:best], *hits[best + 1 :]]
+            for rank, p in enumerate(passages, 1):
+                p.rank = rank
+        top = passages[0]
         s, e, _ = best_sentence(top.chunk.text, terms, self.index.bm25, qtype)
-        if self._too_weak(passages, terms):
+        if self._too_weak(hits, terms):
             for p in passages:
                 p.low_confidence = True
             return Result(question, True, None, passages)
@@ -112,10 +119,14 @@ class Assistant:
         )
         return Result(question, False, answer, passages)
 
-    def _too_weak(self, passages: list[Passage], terms: list[str]) -> bool:
-        bm25 = self.index.bm25
-        best = max(coverage(p.chunk.section + p.chunk.text, terms, bm25) for p in passages[:3])
-        return best < self.min_coverage
+    def _too_weak(self, hits: list[Hit], terms: list[str]) -> bool:
+        """Refuse when no top passage holds enough of the question's content words (its scope words
+        like 2025年 / 四川省 / 政府工作报告 say where to look, not what is asked)."""
+        content = [t for t in terms if not is_scope_word(t)]
+        if not content:
+            return False
+        rows = np.array([h.row for h in hits[:3]], dtype=np.int64)
+        return float(self.index.bm25.coverage(rows, content).max()) < self.min_coverage
 
 
 def _sentence_rank(p: Passage, terms, a: Assistant, qtype, i: int) -> float:

@@ -139,14 +139,22 @@ def windows(text: str, start: int, end: int, params: ChunkParams) -> list[tuple[
     return out
 
 
+_FURNITURE = re.compile(r"^[^。！？；：:]{1,6}$")
+
+
+def is_page_furniture(line: str) -> bool:
+    """Very short lines with no sentence in them: 下载 / 打印 / 【字号： / 评论 (0) copied from web pages."""
+    return bool(_FURNITURE.match(line)) and heading_of(line) is None and not re.search(r"\d{4}", line)
+
+
 def paragraphs(report: Report) -> Iterator[tuple[int, int, str]]:
     """(start, end, section path) of each content paragraph; heading-only lines update the path."""
     text = report.text
     stack: dict[int, str] = {}
     for s, e in lines_with_offsets(text):
         line = text[s:e]
-        if line.lstrip("#").strip() == report.title:
-            continue  # the title line; every passage carries the title anyway
+        if line.lstrip("#").strip() == report.title or is_page_furniture(line):
+            continue  # the title line (every passage carries the title anyway), or web-page buttons
         heading = heading_of(line)
         if heading:
             level, title, heading_only = heading
@@ -186,5 +194,8 @@ def chunk_report(report: Report, params: ChunkParams = ChunkParams()) -> list[Ch
 
 def embedding_text(report: Report, chunk: Chunk) -> str:
     """What the embedder sees: the passage with its report title and section for context."""
+    title = report.title
+    if report.region and report.region not in title and report.region != "全国":
+        title = f"{title}（{report.region}）"
     section = chunk.section.split(" > ")[-1] if chunk.section else ""
-    return f"{report.title}｜{section}｜{chunk.text}" if section else f"{report.title}｜{chunk.text}"
+    return f"{title}｜{section}｜{chunk.text}" if section else f"{title}｜{chunk.text}"

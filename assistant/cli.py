@@ -55,6 +55,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     p.add_argument("--year", help="only reports of this year or range, e.g. 2025 or 2021-2025")
     p.add_argument("--region", action="append", default=[], help="only reports of this region (repeatable)")
+    p.add_argument("--report", action="append", default=[], help="only reports whose title contains this (repeatable)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_ask)
 
@@ -146,8 +147,12 @@ def cmd_ask(args) -> int:
     from .search import Filters
 
     check_question(args.question)
-    filters = Filters(years=parse_years(args.year), regions=tuple(args.region))
+    years = parse_years(args.year)
     a = Assistant.open(args.index)
+    doc_ids = tuple(d for d, r in a.index.reports.items() if any(t in r.title for t in args.report))
+    if args.report and not doc_ids:
+        raise ValueError(f"no indexed report title contains {' or '.join(args.report)}")
+    filters = Filters(years=years, regions=tuple(args.region), doc_ids=doc_ids)
     result = a.ask(args.question, k=args.k, filters=filters)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)

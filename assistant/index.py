@@ -80,7 +80,9 @@ def text_hash(text: str) -> str:
 
 
 def lexical_text(report: Report, chunk: Chunk) -> str:
-    return f"{chunk.section} {chunk.text}"
+    """What BM25 indexes: the passage with its report title, region and section, so 2019年/四川 match."""
+    region = report.region if report.region and report.region not in report.title else ""
+    return f"{report.title} {region} {chunk.section} {chunk.text}"
 
 
 def library_versions() -> dict:

@@ -100,6 +100,19 @@ class BM25:
                 out[self.docs[s:e]] += self.weights[s:e]  # a term's postings hold each doc once
         return out
 
+    def coverage(self, rows: np.ndarray, terms: list[str]) -> np.ndarray:
+        """For each document in `rows`, the share of the terms' IDF mass it contains."""
+        out = np.zeros(len(rows), dtype=np.float32)
+        weights = [self.idf(t) for t in terms]
+        total = sum(weights)
+        if not total:
+            return out
+        for term, w in zip(terms, weights, strict=True):
+            i = self.vocab.get(term)
+            if i is not None:
+                out += w * np.isin(rows, self.docs[self.indptr[i] : self.indptr[i + 1]])
+        return out / total
+
     def save(self, directory: Path) -> list[str]:
         d = Path(directory)
         (d / self.files[0]).write_text(json.dumps({"n_docs": self.n_docs, "vocab": self.vocab}, ensure_ascii=False))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .answer import answer_type_fits
 from .index import IndexData
 from .query import QueryInfo
 from .regions import NATIONAL
@@ -40,7 +41,12 @@ class SearchParams:
     lexical_weight: float = 1.0
     steer: bool = True
     next_year_prior: float = 0.5  # a question about year Y is often answered by the Y+1 report ("过去一年")
+    outside_prior: float = 0.3  # reports the question does not name still compete, discounted
+    steer_min_coverage: float = 0.5  # below this in the named reports, and far better elsewhere: ignore the steer
     mode: str = "hybrid"  # "hybrid" | "dense" | "bm25"
+    rerank_depth: int = 30  # fused candidates re-scored by term coverage and answer-type fit; 0 = off
+    coverage_weight: float = 1.0
+    type_weight: float = 0.3
 
 
 @dataclass
@@ -50,6 +56,7 @@ class Hit:
     dense: float = 0.0
     lexical: float = 0.0
     prior: float = 1.0
+    coverage: float = 0.0
     ranks: dict = field(default_factory=dict)
 
 
@@ -74,6 +81,8 @@ def steering(index: IndexData, info: QueryInfo, allowed_docs: list[str], params:
     """Prior per report for the question, or {} when the question names nothing that matches."""
     if not params.steer or not (info.years or info.regions):
         return {}
+    if info.relative and not info.years:
+        info = resolve_relative(index, info, allowed_docs)
     priors = {}
     for d in allowed_docs:
         p = report_prior(index.reports[d], info)
@@ -88,6 +97,16 @@ def steering(index: IndexData, info: QueryInfo, allowed_docs: list[str], params:
     if not priors and info.regions == [NATIONAL]:
         return {}
     return priors
+
+
+def resolve_relative(index: IndexData, info: QueryInfo, allowed_docs: list[str]) -> QueryInfo:
+    """今年/去年 in a question: the newest report of the named region is the one that says 今年/去年."""
+    years = [index.reports[d].year for d in allowed_docs
+             if index.reports[d].year and (not info.regions or index.reports[d].region in info.regions)]
+    if not years:
+        return info
+    newest = max(years)
+    return QueryInfo(info.text, years=[newest], relative=info.relative, regions=info.regions, national=info.national)
 
 
 def rows_of(index: IndexData, doc_ids) -> np.ndarray:
@@ -124,6 +143,27 @@ def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], rows: 
     return sorted(hits.values(), key=lambda h: (-h.score, h.row))
 
 
+def rerank(index: IndexData, hits: list[Hit], terms: list[str], qtype: str | None, params: SearchParams) -> list[Hit]:
+    """Score = prior x (RRF scaled to 0..1 + coverage of question terms + answer-type fit).
+
+    Reports of one series repeat each other almost word for word; within the right report, the
+    passage holding all of the question's terms and a value of the asked type (a number, an
+    ordinal...) is the one that answers.
+    """
+    best = (params.dense_weight + params.lexical_weight) / (params.rrf_k + 1)
+    rows = np.array([h.row for h in hits], dtype=np.int64)
+    use_features = params.rerank_depth > 0 and bool(terms)
+    cov = index.bm25.coverage(rows, terms) if use_features else np.zeros(len(hits))
+    for h, c in zip(hits, cov.tolist(), strict=True):
+        base = h.score / best
+        if use_features:
+            fit = 1.0 if qtype and answer_type_fits(index.chunks[h.row].text, qtype) else 0.0
+            base += params.coverage_weight * c + params.type_weight * fit
+        h.coverage = c
+        h.score = h.prior * base
+    return sorted(hits, key=lambda h: (-h.score, h.row))
+
+
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
     n = min(n, len(scores))
     if n <= 0:
@@ -133,31 +173,39 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
 
 
 def search(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], info: QueryInfo, k: int,
-           filters: Filters = Filters(), params: SearchParams = SearchParams()) -> list[Hit]:
+           filters: Filters = Filters(), params: SearchParams = SearchParams(),
+           terms: list[str] | None = None, qtype: str | None = None) -> list[Hit]:
     """Top-k hits, steered to the reports the question names, overlapping chunks removed."""
     allowed_docs = [d for d, r in index.reports.items() if filters.allows(r)]
     if not allowed_docs:
         return []
     filtered = len(allowed_docs) < len(index.reports)
-    base_rows = rows_of(index, allowed_docs) if filtered else None
     priors = steering(index, info, allowed_docs, params)
-    hits: list[Hit] = []
+    pool: dict[int, Hit] = {}
     if priors:
-        steered = ranked(index, qvec, qtokens, rows_of(index, priors), params)
-        for h in steered:
+        for h in ranked(index, qvec, qtokens, rows_of(index, priors), params):
             h.prior = priors[index.chunks[h.row].doc_id]
-            h.score *= h.prior
-        hits = sorted(steered, key=lambda h: (-h.score, h.row))
-    if len(hits) < k or not priors:
-        seen = {h.row for h in hits}
-        rest = ranked(index, qvec, qtokens, base_rows, params)
-        for h in rest:
-            if h.row not in seen:
-                if priors:
-                    h.prior = 0.0
-                    h.score *= 0.01
-                hits.append(h)
+            pool[h.row] = h
+    for h in ranked(index, qvec, qtokens, rows_of(index, allowed_docs) if filtered else None, params):
+        if h.row not in pool:
+            h.prior = params.outside_prior if priors else 1.0
+            pool[h.row] = h
+    terms = terms if terms is not None else qtokens
+    hits = rerank(index, list(pool.values()), terms, qtype, params)
+    if priors and not info.scope_first and misguided(hits, params):
+        for h in hits:
+            h.score /= h.prior
+            h.prior = 1.0
+        hits.sort(key=lambda h: (-h.score, h.row))
     return dedupe(index, hits, k)
+
+
+def misguided(hits: list[Hit], params: SearchParams) -> bool:
+    """True when the named reports hold nothing like an answer but others do: the year or region
+    in the question was part of its content (成为广东省率先获批…), not its scope."""
+    inside = max((h.coverage for h in hits if h.prior >= params.next_year_prior), default=0.0)
+    outside = max((h.coverage for h in hits if h.prior < params.next_year_prior), default=0.0)
+    return inside < params.steer_min_coverage <= outside - 0.2
 
 
 def dedupe(index: IndexData, hits: list[Hit], k: int) -> list[Hit]:
