@@ -56,7 +56,10 @@ QUESTION_WORD = re.compile(r"^(?:第?几.?|哪.{0,2}|谁|什么.?|多少.?|怎.{
 
 
 # light verbs and particles of spoken questions that say nothing about the topic
-FILLER = frozenset("里 让 拿 用 用上 可以 能 能够 会 到 从 向 由 于 以 还 又 所 该 此 各 每 些 这些 那些 一个 得 过 打算 想 方面 情况 具体 主要 分别 目前 当前".split())
+FILLER = frozenset(
+    "里 让 拿 用 用上 可以 能 能够 会 到 从 向 由 于 以 还 又 所 该 此 各 每 些 这些 那些 一个 得 过 打算 想 方面 情况 具体"
+    " 主要 分别 目前 当前".split()
+)
 
 
 def question_terms(question: str) -> list[str]:
@@ -109,10 +112,61 @@ def best_sentence(text: str, terms: list[str], bm25: BM25, qtype: str | None) ->
     return best
 
 
+WH = re.compile(
+    r"哪家企业|哪个企业|哪些企业|哪家公司|哪个机构|哪些机构|哪个部门|哪些部门|哪个单位|哪家|哪所|哪位|哪里|哪一年|哪年|"
+    r"什么时候|何时|由谁|是谁|谁|第几|多少|几[个项家所条名位次倍年天]?|哪个|哪些|哪项|什么"
+)
+_DELIMS = "，。；、：,;:（(“《"
+_PARTICLES = "了的是在由被给为把对"
+
+
+def aligned_span(sentence: str, question: str) -> tuple[int, int] | None:
+    """Complete the question's pattern: the text of the sentence standing where the wh-word stands.
+
+    "哪家企业研发生产的新冠灭活疫苗…" against "康泰生物研发生产的新冠灭活疫苗…" gives 康泰生物;
+    "组长由谁担任" against "组长由市长担任" gives 市长.
+    """
+    m = WH.search(question)
+    if not m:
+        return None
+    left = question[: m.start()].rstrip(_PARTICLES)
+    right = question[m.end() :].lstrip(_PARTICLES)
+    frag = next((right[:k] for k in (6, 5, 4, 3, 2) if len(right[:k]) == k and right[:k] in sentence
+                 and not re.search(r"[\W_]", right[:k])), None)
+    if frag is None:
+        return None
+    fallback = None
+    for hit in re.finditer(re.escape(frag), sentence):
+        end = hit.start()
+        clause = max(sentence.rfind(d, 0, end) for d in _DELIMS) + 1
+        start = next((pos + k for k in (4, 3, 2) if len(left[-k:]) == k
+                      for pos in [sentence.rfind(left[-k:], clause, end)] if pos >= 0), None)
+        span = _trim_particles(sentence, start if start is not None else clause, end)
+        if span and start is not None:
+            return span
+        fallback = fallback or span
+    return fallback
+
+
+def _trim_particles(sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and sentence[start] in _PARTICLES:
+        start += 1
+    while end > start and sentence[end - 1] in _PARTICLES:
+        end -= 1
+    return (start, end) if 1 < end - start <= 20 else None
+
+
+def _is_typed(value: str, qtype: str) -> bool:
+    return any(p.fullmatch(value) for p in _PATTERNS[qtype])
+
+
 def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
-    """The typed candidate in the sentence that sits closest to the question's terms."""
+    """The typed candidate in the sentence that completes the question, or sits closest to its terms."""
     if not qtype or qtype not in _PATTERNS:
         return None
+    aligned = aligned_span(sentence, question)
+    if aligned and (qtype in ("org", "person") or _is_typed(sentence[aligned[0] : aligned[1]], qtype)):
+        return Span(aligned[0], aligned[1], qtype)
     candidates = []
     for pattern in _PATTERNS[qtype]:
         for m in pattern.finditer(sentence):

@@ -139,7 +139,7 @@ def windows(text: str, start: int, end: int, params: ChunkParams) -> list[tuple[
     return out
 
 
-_FURNITURE = re.compile(r"^[^。！？；：:]{1,6}$")
+_FURNITURE = re.compile(r"^(?:[^。！？；：:]{1,6}|【[^】]{0,6}|[^【]{0,6}】)$")
 
 
 def is_page_furniture(line: str) -> bool:
@@ -165,11 +165,13 @@ def paragraphs(report: Report) -> Iterator[tuple[int, int, str]]:
         yield s, e, " > ".join(stack[lv] for lv in sorted(stack))
 
 
-def merge_short(paras: list[tuple[int, int, str]], params: ChunkParams) -> list[tuple[int, int, str]]:
+def merge_short(text: str, paras: list[tuple[int, int, str]], params: ChunkParams) -> list[tuple[int, int, str]]:
+    """Join a paragraph shorter than min_chars to the next one when they are adjacent in one section."""
     out: list[tuple[int, int, str]] = []
     pending: tuple[int, int, str] | None = None
     for s, e, section in paras:
-        if pending and pending[2] == section and e - pending[0] <= params.max_chars:
+        adjacent = pending is not None and not text[pending[1] : s].strip(_SPACE)
+        if pending and adjacent and pending[2] == section and e - pending[0] <= params.max_chars:
             s = pending[0]
         elif pending:
             out.append(pending)
@@ -185,7 +187,7 @@ def merge_short(paras: list[tuple[int, int, str]], params: ChunkParams) -> list[
 
 def chunk_report(report: Report, params: ChunkParams = ChunkParams()) -> list[Chunk]:
     chunks = []
-    for s, e, section in merge_short(list(paragraphs(report)), params):
+    for s, e, section in merge_short(report.text, list(paragraphs(report)), params):
         for ws, we in windows(report.text, s, e, params):
             piece = report.text[ws:we]
             chunks.append(Chunk(chunk_id(report.doc_id, ws, we, piece), report.doc_id, piece, ws, we, section))

@@ -97,3 +97,11 @@ def test_offsets_exact_on_generated_documents(parts, size):
         assert r.text[c.start : c.end] == c.text
         assert c.text.strip()
         assert len(c.text) <= max(size, 1) or "\n" in c.text
+
+
+def test_web_page_furniture_and_title_line_are_not_passages():
+    text = ("下载\n打印\n【字号：\n】\n2026年示例省政府工作报告\n各位代表：\n"
+            "现在，我代表省人民政府，向大会报告政府工作。\n评论 (0)")
+    r = report(text, title="2026年示例省政府工作报告")
+    (c,) = chunk_report(r)
+    assert c.text == "各位代表：\n现在，我代表省人民政府，向大会报告政府工作。"

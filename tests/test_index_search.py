@@ -170,3 +170,20 @@ def test_copying_an_index_directory_keeps_it_usable(tmp_path, fake):
     Assistant.build([CORPUS], tmp_path / "idx", fake)
     shutil.copytree(tmp_path / "idx", tmp_path / "copy")
     assert Assistant.open(tmp_path / "copy").ask("创新载体多少家").passages
+
+
+def test_relative_years_and_content_regions(tmp_path, fake):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for year, jobs in [(2024, "20万人"), (2025, "26万人")]:
+        (corpus / f"{year}.txt").write_text(
+            f"{year}年北京市政府工作报告\n一、主要目标\n今年城镇新增就业目标为{jobs}以上，居民收入稳步增长。\n", encoding="utf-8")
+    (corpus / "other.txt").write_text(
+        "2025年示例报告\n一、疫苗\n康泰生物研发生产的新冠灭活疫苗成为广东省率先获批上市的新冠疫苗。\n", encoding="utf-8")
+    a = Assistant.build([corpus], tmp_path / "idx", fake)
+    r = a.ask("北京今年城镇新增就业目标是多少？")
+    assert r.passages[0].report.year == 2025 and "26万人" in r.answer.text
+    # 广东省 here is part of what is asked, not where to look: no 广东 report exists, the answer is found anyway
+    r = a.ask("哪家企业研发生产的新冠灭活疫苗成为广东省率先获批上市的新冠疫苗？")
+    assert not r.abstained and r.passages[0].report.title == "2025年示例报告"
+    assert a.index.reports[r.answer.doc_id].text[r.answer.start : r.answer.end] == "康泰生物"

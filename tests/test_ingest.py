@@ -116,3 +116,35 @@ def test_readme_in_a_corpus_folder_is_not_a_report(tmp_path):
     (tmp_path / "r.txt").write_text(TEXT)
     reports, _ = load_reports([tmp_path])
     assert [r.source.split("/")[-1] for r in reports] == ["r.txt"]
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF with `text` in Helvetica, offsets computed so pypdf reads it strictly."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_pdf(tmp_path):
+    (tmp_path / "budget-2025.pdf").write_bytes(minimal_pdf("Budget report 2025: deficit ratio 4 percent."))
+    (r,) = load_file(tmp_path / "budget-2025.pdf")
+    assert r.text.strip() == "Budget report 2025: deficit ratio 4 percent."
+    assert r.year == 2025
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    with pytest.raises(Unreadable, match="pdf"):
+        load_file(tmp_path / "broken.pdf")
