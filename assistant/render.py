@@ -1,0 +1,113 @@
+"""HTML for people: highlighted passages and answers. Every piece of report text is escaped here."""
+
+from __future__ import annotations
+
+import html
+
+from .types import Highlight, Passage, Report, Result
+
+KIND_ORDER = ("evidence", "answer", "term")  # outer to inner when highlights nest
+
+CSS = """
+.passages { display: flex; flex-direction: column; gap: 10px; }
+.card { border: 1px solid #d0d7de; border-radius: 8px; padding: 10px 14px; background: #fff; color: #1f2328; }
+.card.low { border-style: dashed; opacity: 0.85; }
+.card .head { font-size: 0.9em; color: #57606a; margin-bottom: 6px; }
+.card .head b { color: #1f2328; }
+.card .text { line-height: 1.8; white-space: pre-wrap; }
+.card details { margin-top: 6px; font-size: 0.92em; color: #57606a; }
+.card .context { white-space: pre-wrap; line-height: 1.7; }
+mark.answer { background: #ffd33d; color: #000; font-weight: 700; padding: 0 2px; border-radius: 3px; }
+mark.evidence { background: #dafbe1; color: inherit; }
+mark.term { background: transparent; color: inherit; border-bottom: 2px solid #54aeff; }
+.refusal { color: #9a6700; font-weight: 600; }
+"""
+
+
+def highlight_html(text: str, highlights: list[Highlight]) -> str:
+    """Escape `text` and wrap highlighted ranges in <mark class=kind>, properly nested (evidence >
+    answer > term), so the answer span stays one element even when question terms fall inside it."""
+    bounds = sorted({0, len(text), *(h.start for h in highlights), *(h.end for h in highlights)})
+    out: list[str] = []
+    stack: list[str] = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        present = {h.kind for h in highlights if h.start <= a and b <= h.end}
+        wanted = [k for k in KIND_ORDER if k in present]
+        keep = 0
+        while keep < min(len(stack), len(wanted)) and stack[keep] == wanted[keep]:
+            keep += 1
+        out.extend("</mark>" for _ in stack[keep:])
+        out.extend(f'<mark class="{k}">' for k in wanted[keep:])
+        stack = wanted
+        out.append(html.escape(text[a:b]))
+    out.extend("</mark>" for _ in stack)
+    return "".join(out)
+
+
+def neighbours(report: Report, start: int, end: int, chars: int = 300) -> tuple[str, str]:
+    """The paragraphs around report.text[start:end], cut at line breaks where possible."""
+    text = report.text
+    before = text[max(0, start - chars) : start]
+    if start - chars > 0 and "\n" in before:
+        before = before[before.index("\n") + 1 :]
+    after = text[end : end + chars]
+    if end + chars < len(text) and "\n" in after:
+        after = after[: after.rindex("\n")]
+    return before.strip(), after.strip()
+
+
+def passage_card(p: Passage) -> str:
+    r, c = p.report, p.chunk
+    meta = [f"<b>[{p.rank}] {html.escape(r.title)}</b>"]
+    if r.year:
+        meta.append(str(r.year))
+    if c.section:
+        meta.append(html.escape(c.section))
+    meta.append(f"score {c.score:.3f}")
+    if p.low_confidence:
+        meta.append("低置信度")
+    before, after = neighbours(r, c.start, c.end)
+    context = ""
+    if before or after:
+        context = (
+            "<details><summary>上下文</summary><div class=\"context\">"
+            f"{html.escape(before)}\n<b>……</b>\n{html.escape(after)}</div></details>"
+        )
+    cls = "card low" if p.low_confidence else "card"
+    return (
+        f'<div class="{cls}" data-rank="{p.rank}" data-chunk="{html.escape(c.id)}">'
+        f'<div class="head">{" · ".join(meta)}</div>'
+        f'<div class="text">{highlight_html(c.text, p.highlights)}</div>{context}</div>'
+    )
+
+
+def passages_html(result: Result) -> str:
+    if not result.passages:
+        return '<div class="passages"><p>没有找到相关段落。</p></div>'
+    return '<div class="passages">' + "".join(passage_card(p) for p in result.passages) + "</div>"
+
+
+def answer_html(result: Result) -> str:
+    """The chat reply: the answer sentence with the span in bold, then numbered citations."""
+    if result.abstained or not result.answer:
+        lines = ['<span class="refusal">已索引的报告中没有找到能回答这个问题的内容。</span>']
+        if result.passages:
+            lines.append("最接近的段落（低置信度）见右侧。")
+        return "<br>".join(lines)
+    a = result.answer
+    top = next(p for p in result.passages if p.chunk.id == a.chunk_id)
+    evidence = next((h for h in top.highlights if h.kind == "evidence"), None)
+    sentence_start = evidence.start if evidence else top.chunk.text.find(a.text)
+    span_start = a.start - top.chunk.start - sentence_start
+    span_end = a.end - top.chunk.start - sentence_start
+    sentence = html.escape(a.text[:span_start]) + f"<b>{html.escape(a.text[span_start:span_end])}</b>"
+    sentence += html.escape(a.text[span_end:])
+    where = f"《{html.escape(top.report.title)}》"
+    if top.chunk.section:
+        where += f"（{html.escape(top.chunk.section)}）"
+    cites = "<br>".join(
+        f"[{p.rank}] {html.escape(p.report.title)}" + (f" · {p.report.year}" if p.report.year else "")
+        + (f" · {html.escape(p.chunk.section)}" if p.chunk.section else "")
+        for p in result.passages
+    )
+    return f"根据{where}：{sentence}[{top.rank}]<br><br><small>{cites}</small>"

@@ -1,0 +1,74 @@
+"""SQuAD-format Chinese QA sets (CMRC2018, DRCD) as a passage corpus plus questions, and span metrics."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+
+def load_squad(path: str | Path, limit: int | None = None) -> tuple[list[dict], list[dict]]:
+    """(passages as records {"title", "content"}, questions {"id", "question", "answers", "doc"})."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+    records, items = [], []
+    for article in data:
+        for n, para in enumerate(article["paragraphs"]):
+            title = f"{para.get('id') or article.get('id', '')}-{n} {article.get('title', '')}".strip()
+            records.append({"title": title, "content": para["context"]})
+            for qa in para["qas"]:
+                answers = list(dict.fromkeys(a["text"] for a in qa["answers"] if a["text"].strip()))
+                items.append({"id": qa["id"], "question": qa["question"], "answers": answers, "doc": [title],
+                              "unanswerable": False})
+    if limit:
+        keep = {r["title"] for r in records[:limit]}
+        records = records[:limit]
+        items = [i for i in items if i["doc"][0] in keep]
+    return records, items
+
+
+def write_records(records: list[dict], path: Path) -> Path:
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    return path
+
+
+def _normalise(text: str) -> str:
+    """Lower-cased, without punctuation or spaces (the CMRC2018 evaluation's normalisation)."""
+    return "".join(ch for ch in text.lower() if not (unicodedata.category(ch).startswith(("P", "Z", "S")) or ch.isspace()))
+
+
+def span_em(prediction: str, golds: list[str]) -> float:
+    p = _normalise(prediction)
+    return float(any(p == _normalise(g) for g in golds))
+
+
+def span_f1(prediction: str, golds: list[str]) -> float:
+    """Character-level F1 against the best-matching gold answer."""
+    p = _normalise(prediction)
+    best = 0.0
+    for g in map(_normalise, golds):
+        common = sum((Counter(p) & Counter(g)).values())
+        if common:
+            precision, recall = common / len(p), common / len(g)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+_T2S = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified Chinese with OpenCC (pip install opencc-python-reimplemented)."""
+    global _T2S
+    if _T2S is None:
+        try:
+            from opencc import OpenCC
+        except ImportError:
+            raise ImportError("converting DRCD needs OpenCC: pip install opencc-python-reimplemented") from None
+        _T2S = OpenCC("t2s")
+    return _T2S.convert(text)
+
+
+def has_cjk(text: str) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]", text))

@@ -1,0 +1,143 @@
+"""The chat page (Gradio): ask, read the cited and highlighted passages, manage the reports."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from .errors import AssistantError
+from .library import Library
+from .render import CSS, answer_html, passages_html
+from .search import Filters
+
+EXAMPLES = [
+    "深圳高新区在2021年度国家高新区评价中综合排名第几？",
+    "累计布局建设了多少家创新载体？",
+    "高新区管委会主任由谁担任？",
+    "2025年政府工作报告提出的赤字率是多少？",
+]
+
+
+def ask(library: Library, question: str, k: int = 5, reports: list[str] | None = None,
+        year_from: int | None = None, year_to: int | None = None):
+    """Run one question against the current index; returns (Result, filters used)."""
+    a = library.assistant  # one read: a rebuild swapping the index mid-question cannot affect this one
+    titles = set(reports or [])
+    doc_ids = tuple(d for d, r in a.index.reports.items() if r.title in titles)
+    years = None
+    if year_from or year_to:
+        years = (int(year_from or 0), int(year_to or 9999))
+    return a.ask(question, k=int(k), filters=Filters(years=years, doc_ids=doc_ids))
+
+
+def report_rows(library: Library) -> list[list]:
+    idx = library.assistant.index
+    rows = []
+    for d, r in sorted(idx.reports.items(), key=lambda kv: (-(kv[1].year or 0), kv[1].title)):
+        rows.append([r.title, r.year, r.region or "", len(idx.doc_rows.get(d, [])), idx.added_at.get(d) or "", d])
+    return rows
+
+
+def report_titles(library: Library) -> list[str]:
+    return sorted({r.title for r in library.assistant.index.reports.values()})
+
+
+def make_app(library: Library):
+    import gradio as gr
+
+    def respond(question, history, k, reports, year_from, year_to):
+        history = list(history or [])
+        if not question or not question.strip():
+            return "", history, gr.update(), None
+        try:
+            result = ask(library, question, k, reports, year_from, year_to)
+        except AssistantError as e:
+            history += [{"role": "user", "content": html.escape(question)},
+                        {"role": "assistant", "content": f"⚠️ {html.escape(str(e))}"}]
+            return "", history, "", None
+        history += [{"role": "user", "content": html.escape(question)},
+                    {"role": "assistant", "content": answer_html(result)}]
+        return "", history, passages_html(result), result.to_dict()
+
+    def api_ask(question: str, k: int = 5, reports: list[str] | None = None,
+                year_from: int | None = None, year_to: int | None = None) -> dict:
+        """Ask a question; returns the same JSON as `assistant ask --json`."""
+        return ask(library, question, k, reports, year_from, year_to).to_dict()
+
+    def refresh():
+        titles = report_titles(library)
+        return report_rows(library), gr.update(choices=titles), gr.update(choices=_remove_choices())
+
+    def _remove_choices():
+        return [(f"{r.title}（{r.source.split('/')[-1]}）", d) for d, r in library.assistant.index.reports.items()]
+
+    def upload(files, progress=gr.Progress()):
+        if not files:
+            return "请选择要上传的文件。", *refresh()
+        uploads = [(f, Path(f).name) for f in files]
+        try:
+            saved, stats = library.add(uploads, progress=lambda done, total: progress((done, total), desc="嵌入段落"))
+        except AssistantError as e:
+            return f"⚠️ {e}", *refresh()
+        notes = "；".join(stats.warnings) if stats.warnings else ""
+        msg = (f"已添加 {', '.join(p.name for p in saved)}：共 {stats.reports} 份报告、{stats.chunks} 个段落，"
+               f"新嵌入 {stats.embedded} 个，复用 {stats.reused} 个，用时 {stats.seconds:.1f} 秒。{notes}")
+        return msg, *refresh()
+
+    def remove(doc_id, progress=gr.Progress()):
+        if not doc_id:
+            return "请选择要删除的报告。", *refresh()
+        try:
+            title, stats = library.remove(doc_id, progress=lambda d, t: progress((d, t)))
+        except AssistantError as e:
+            return f"⚠️ {e}", *refresh()
+        return f"已删除《{title}》，剩余 {stats.reports} 份报告。", *refresh()
+
+    with gr.Blocks(title="报告问答助手") as app:
+        gr.Markdown("## 报告问答助手\n用中文提问，答案和出处段落会被高亮标出。")
+        with gr.Tab("问答"):
+            with gr.Row():
+                with gr.Column(scale=5):
+                    chat = gr.Chatbot(label="对话", height=460, elem_id="chat")
+                    with gr.Row():
+                        box = gr.Textbox(placeholder="例如：深圳高新区综合排名第几？", show_label=False, scale=5,
+                                         elem_id="question", submit_btn=False)
+                        send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                    gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+                    with gr.Accordion("筛选", open=False):
+                        reports = gr.Dropdown(report_titles(library), multiselect=True, label="只在这些报告中查找")
+                        with gr.Row():
+                            year_from = gr.Number(label="起始年份", precision=0)
+                            year_to = gr.Number(label="截止年份", precision=0)
+                        k = gr.Slider(1, 10, value=5, step=1, label="段落数")
+                with gr.Column(scale=6):
+                    cards = gr.HTML('<div class="passages"></div>', label="出处段落", elem_id="passages")
+            last = gr.JSON(visible=False)
+            inputs = [box, chat, k, reports, year_from, year_to]
+            outputs = [box, chat, cards, last]
+            box.submit(respond, inputs, outputs, api_visibility="private")
+            send.click(respond, inputs, outputs, api_visibility="private")
+        with gr.Tab("报告"):
+            table = gr.Dataframe(report_rows(library), headers=["标题", "年份", "地区", "段落数", "加入时间", "doc_id"],
+                                 interactive=False, elem_id="reports")
+            files = gr.File(label="上传报告（.txt .md .docx .pdf .html .jsonl .csv）", file_count="multiple",
+                            file_types=[".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".jsonl", ".csv"],
+                            elem_id="upload")
+            add_btn = gr.Button("添加到索引", variant="primary", elem_id="add")
+            with gr.Row():
+                to_remove = gr.Dropdown(_remove_choices(), label="删除报告", elem_id="remove-choice")
+                remove_btn = gr.Button("删除", variant="stop", elem_id="remove")
+            status = gr.Markdown(elem_id="status")
+            add_btn.click(upload, [files], [status, table, reports, to_remove], api_name="add_reports")
+            remove_btn.click(remove, [to_remove], [status, table, reports, to_remove], api_name="remove_report")
+        gr.api(api_ask, api_name="ask")
+    return app
+
+
+def serve(library: Library, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+          block: bool = True):
+    app = make_app(library)
+    app.queue(default_concurrency_limit=4)
+    app.launch(server_name=host, server_port=port, auth=auth, css=CSS, prevent_thread_lock=not block,
+               footer_links=["api"], quiet=not block)
+    return app

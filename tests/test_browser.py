@@ -1,0 +1,133 @@
+"""The chat page in a real browser (Debian's Chromium driven by Playwright), with the real model."""
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import CORPUS, ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+CHROMIUM = "/usr/bin/chromium"
+NEW_REPORT = "2027年示例市营商环境报告\n一、总体情况\n2027年示例市新登记经营主体18.6万户，其中民营企业占比达到92%。\n"
+XSS_REPORT = "网页安全测试报告\n一、说明\n本段含有<script>alert(1)</script>脚本标记，应当作为文字显示。\n"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists() and os.environ.get("REQUIRE_ALL_BACKENDS") != "1":
+        pytest.skip("Debian's chromium is not installed")
+    tmp = tmp_path_factory.mktemp("ui")
+    corpus = tmp / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "xss.txt").write_text(XSS_REPORT, encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--index", str(tmp / "idx"), "--corpus", str(corpus),
+         "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stdout.read())
+            time.sleep(0.5)
+    yield url, tmp
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        dialogs = []
+        pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        pg.dialogs = dialogs
+        pg.goto(server[0])
+        pg.wait_for_selector("#question textarea")
+        yield pg
+        browser.close()
+
+
+def ask(page, question: str) -> float:
+    before = page.locator("#chat .message").count()
+    page.fill("#question textarea", question)
+    t0 = time.perf_counter()
+    page.press("#question textarea", "Enter")
+    page.wait_for_function(f"document.querySelectorAll('#chat .message').length >= {before + 2}", timeout=60000)
+    page.wait_for_function("!document.querySelector('#passages .pending, #chat .pending')", timeout=60000)
+    return time.perf_counter() - t0
+
+
+def test_answer_is_highlighted(page):
+    ask(page, "深圳高新区在2021年度国家高新区评价中综合排名第几？")
+    page.wait_for_selector("#passages mark.answer")
+    assert page.locator("#passages mark.answer").first.inner_text() == "全国第二"
+    assert "全国第二" in page.locator("#chat").inner_text()
+    assert page.locator("#passages .card").first.locator(".head").inner_text().startswith(
+        "[1] 深圳市科技创新委员会2021年工作总结和2022年工作思路")
+    out = Path(os.environ.get("SCREENSHOT_DIR", str(ROOT / "eval" / "runs")))
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / "screenshot.png"), full_page=False)
+
+
+def test_refusal_is_plain(page):
+    ask(page, "深圳2021年的GDP总量是多少？")
+    assert "没有找到能回答这个问题的内容" in page.locator("#chat .message").last.inner_text()
+    assert page.locator("#passages .card.low").count() >= 1
+
+
+def test_script_in_a_report_is_inert_text(page):
+    ask(page, "哪份报告含有脚本标记？")
+    text = page.locator("#passages").inner_text()
+    assert "<script>alert(1)</script>" in text
+    assert page.locator("#passages script").count() == 0 and page.dialogs == []
+
+
+def test_upload_then_ask(page, server, tmp_path):
+    new = tmp_path / "示例市营商环境报告.txt"
+    new.write_text(NEW_REPORT, encoding="utf-8")
+    page.get_by_role("tab", name="报告").click()
+    page.set_input_files("#upload input[type=file]", str(new))
+    page.wait_for_timeout(500)
+    page.click("#add")
+    page.wait_for_function("document.querySelector('#status') && document.querySelector('#status').innerText.includes('已添加')",
+                           timeout=120000)
+    assert (server[1] / "corpus" / "示例市营商环境报告.txt").exists()
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "2027年示例市新登记经营主体多少户？")
+    page.wait_for_selector("#passages mark.answer")
+    assert page.locator("#passages mark.answer").first.inner_text() == "18.6万户"
+
+
+def test_answer_latency(page, capsys):
+    times = [ask(page, q) for q in ["累计布局建设了多少家创新载体？", "高新区管委会主任由谁担任？",
+                                    "全市有多少所高等院校获得科研资金稳定支持？"]]
+    with capsys.disabled():
+        print(f"\nbrowser: answer visible after Enter, median {statistics.median(times) * 1000:.0f} ms over {len(times)}")

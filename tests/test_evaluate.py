@@ -1,0 +1,33 @@
+from assistant.evaluate import score_item, summarise
+
+
+def result(passages, answer=None, abstained=False):
+    ps = [{"rank": i + 1, "chunk_id": f"c{i}", "title": t, "text": x} for i, (t, x) in enumerate(passages)]
+    return {"abstained": abstained, "passages": ps,
+            "answer": {"text": answer, "chunk_id": "c0"} if answer else None}
+
+
+def test_hit_needs_answer_and_title():
+    item = {"id": "1", "question": "q", "answers": ["5%"], "doc": ["2025年", "北京"], "unanswerable": False}
+    r = result([("2024年北京市报告", "增长5%"), ("2025年上海市报告", "增长5%"), ("2025年北京市报告", "增长5%")], "增长5%")
+    row = score_item(r, item)
+    assert row["rank"] == 3 and row["answer_ok"] is False  # the answer's passage is from the wrong report
+
+
+def test_summary_counts():
+    rows = [
+        {"rank": 1, "answer_ok": True, "abstained": False, "unanswerable": False},
+        {"rank": 3, "answer_ok": False, "abstained": False, "unanswerable": False},
+        {"rank": None, "answer_ok": False, "abstained": True, "unanswerable": False},
+        {"rank": None, "answer_ok": False, "abstained": True, "unanswerable": True},
+        {"rank": None, "answer_ok": False, "abstained": False, "unanswerable": True},
+    ]
+    m = summarise(rows, [10.0, 20.0, 30.0, 40.0, 50.0])
+    assert m["n"] == 3 and m["n_unanswerable"] == 2
+    assert (m["hit@1"], m["hit@3"], m["hit@5"]) == (round(1 / 3, 4), round(2 / 3, 4), round(2 / 3, 4))
+    assert m["mrr@10"] == round((1 + 1 / 3) / 3, 4)
+    assert m["answer_accuracy"] == round(1 / 3, 4)
+    assert m["refusal_precision"] == 0.5 and m["refusal_recall"] == 0.5 and m["false_refusals"] == 1
+    assert m["latency_p50_ms"] == 30.0
+    empty = summarise([], [])
+    assert empty["n"] == 0 and empty["hit@1"] is None and empty["latency_p50_ms"] is None
