@@ -48,7 +48,7 @@ def server(tmp_path_factory):
             break
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read())
+                raise RuntimeError(proc.stdout.read()) from None
             time.sleep(0.5)
     yield url, tmp
     proc.terminate()
