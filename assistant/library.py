@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import threading
+import time
 import unicodedata
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from .errors import AssistantError
 from .ingest import SUFFIXES
 
 MAX_UPLOAD_BYTES = 50 << 20
+log = logging.getLogger(__name__)
 
 
 class UploadRejected(AssistantError):
@@ -69,12 +72,46 @@ class Library:
         self.assistant = assistant
         self._build_lock = threading.Lock()
 
+    def reload_if_rebuilt(self) -> bool:
+        """Pick up an index another process (assistant index / watch) wrote; True if it changed."""
+        from .api import Assistant
+        from .index import read_manifest
+
+        try:
+            build_id = read_manifest(self.index_dir).get("build_id")
+        except AssistantError:
+            return False
+        if build_id == self.assistant.index.manifest.get("build_id"):
+            return False
+        try:
+            self.assistant = Assistant.open(self.index_dir, self.assistant.embedder)
+        except AssistantError as e:  # e.g. the old data directory vanished under a half-read manifest
+            log.warning("index changed but could not be loaded yet: %s", e)
+            return False
+        return True
+
+    def follow(self, interval: float = 2.0) -> threading.Thread:
+        """Poll the index directory in a daemon thread and swap in new builds."""
+
+        def loop() -> None:
+            while True:
+                time.sleep(interval)
+                try:
+                    self.reload_if_rebuilt()
+                except Exception:  # never let the poller die
+                    log.exception("reloading the index failed")
+
+        t = threading.Thread(target=loop, name="index-follower", daemon=True)
+        t.start()
+        return t
+
     def rebuild(self, progress=None):
         """Index the corpus folder again (unchanged text is not re-embedded), then swap it in."""
         from .api import Assistant
 
         with self._build_lock:
-            fresh = Assistant.build([self.corpus], self.index_dir, self.assistant.embedder, progress=progress)
+            fresh = Assistant.build([self.corpus], self.index_dir, self.assistant.embedder, progress=progress,
+                                    wait=True)
             self.assistant = fresh  # queries already running keep the old object and finish normally
             return fresh.stats
 

@@ -137,6 +137,7 @@ def make_app(library: Library):
 def serve(library: Library, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
           block: bool = True):
     app = make_app(library)
+    library.follow()
     app.queue(default_concurrency_limit=4)
     app.launch(server_name=host, server_port=port, auth=auth, css=CSS, prevent_thread_lock=not block,
                footer_links=["api"], quiet=not block)
