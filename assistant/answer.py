@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .chunking import sentence_spans
-from .lexical import BM25, STOPWORDS, tokenize, tokenize_with_spans
+from .lexical import BM25, STOPWORDS, tokenize, tokenize_with_spans, tokenizer
 from .types import Highlight
 
 CN = "零〇一二两三四五六七八九十百千万亿"
@@ -20,7 +20,10 @@ NUMBER = re.compile(
     rf"(?:左右|以上|以内|以下)?)"
 )
 ORDINAL = re.compile(rf"(?:全国|全省|全市|全球|世界|国内|亚洲)?(?:排名|排)?第[{CN}\d]+(?:名|位)?")
-DATE = re.compile(rf"(?:\d{{4}}|[{CN}]{{4}})年(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?|\d{{1,2}}月\d{{1,2}}日")
+DATE = re.compile(
+    rf"(?:19|20)\d{{2}}\s*[-—–~～至到]\s*(?:19|20)\d{{2}}年?|(?:\d{{4}}|[{CN}]{{4}})年(?:度|\d{{1,2}}月(?:\d{{1,2}}日)?)?"
+    rf"|\d{{1,2}}月\d{{1,2}}日"
+)
 TITLE = re.compile(r"《[^《》]{1,60}》|“[^“”]{1,40}”|\"[^\"]{1,40}\"")
 ORG = re.compile(
     r"[\u4e00-\u9fff]{2,20}?(?:委员会|人民政府|政府|办公厅|厅|局|部|院|中心|公司|集团|大学|学院|研究院|研究所|实验室|银行|协会|基金会|医院)"
@@ -29,8 +32,8 @@ ROLE = re.compile(r"(?:常务)?(?:副)?(?:市长|省长|区长|县长|主席|书
 
 QUESTION_TYPES = [
     ("ordinal", re.compile(r"第几|排名|排第|名次|位列|排在")),
-    ("date", re.compile(r"哪一年|哪年|何时|什么时候|哪一天|何年|几月|哪个月|什么时间|日期")),
-    ("person", re.compile(r"谁|由谁|哪位|什么人")),
+    ("date", re.compile(r"哪一年|哪年|哪几年|哪些年|何时|什么时候|哪一天|何年|几月|哪个月|什么时间|日期|期限")),
+    ("person", re.compile(r"谁|由谁|哪位|什么人(?![才员口民工士])")),
     ("org", re.compile(r"哪家|哪个企业|哪些企业|哪个机构|哪些机构|什么机构|哪个部门|哪些部门|哪所|哪个单位")),
     ("number", re.compile(r"多少|几[个项家所条名位次倍年天亿万]|几|多大|多高|多长|多久|比例|比重|增速|增长率|率是|目标是")),
     ("title", re.compile(r"什么|哪些|哪个|哪项|何种|名称|叫什么")),
@@ -116,11 +119,11 @@ WH = re.compile(
     r"哪家企业|哪个企业|哪些企业|哪家公司|哪个机构|哪些机构|哪个部门|哪些部门|哪个单位|哪家|哪所|哪位|哪里|哪一年|哪年|"
     r"什么时候|何时|由谁|是谁|谁|第几|多少|几[个项家所条名位次倍年天]?|哪个|哪些|哪项|什么"
 )
-_DELIMS = "，。；、：,;:（(“《"
+_DELIMS = "，。；：,;:"
 _PARTICLES = "了的是在由被给为把对"
 
 
-def aligned_span(sentence: str, question: str) -> tuple[int, int] | None:
+def aligned_span(sentence: str, question: str, max_len: int = 20) -> tuple[int, int] | None:
     """Complete the question's pattern: the text of the sentence standing where the wh-word stands.
 
     "哪家企业研发生产的新冠灭活疫苗…" against "康泰生物研发生产的新冠灭活疫苗…" gives 康泰生物;
@@ -141,19 +144,19 @@ def aligned_span(sentence: str, question: str) -> tuple[int, int] | None:
         clause = max(sentence.rfind(d, 0, end) for d in _DELIMS) + 1
         start = next((pos + k for k in (4, 3, 2) if len(left[-k:]) == k
                       for pos in [sentence.rfind(left[-k:], clause, end)] if pos >= 0), None)
-        span = _trim_particles(sentence, start if start is not None else clause, end)
+        span = _trim_particles(sentence, start if start is not None else clause, end, max_len)
         if span and start is not None:
             return span
         fallback = fallback or span
     return fallback
 
 
-def _trim_particles(sentence: str, start: int, end: int) -> tuple[int, int] | None:
+def _trim_particles(sentence: str, start: int, end: int, max_len: int = 20) -> tuple[int, int] | None:
     while start < end and sentence[start] in _PARTICLES:
         start += 1
     while end > start and sentence[end - 1] in _PARTICLES:
         end -= 1
-    return (start, end) if 1 < end - start <= 20 else None
+    return (start, end) if 1 < end - start <= max_len else None
 
 
 def _is_typed(value: str, qtype: str) -> bool:
@@ -164,8 +167,10 @@ def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
     """The typed candidate in the sentence that completes the question, or sits closest to its terms."""
     if not qtype or qtype not in _PATTERNS:
         return None
-    aligned = aligned_span(sentence, question)
-    if aligned and (qtype in ("org", "person") or _is_typed(sentence[aligned[0] : aligned[1]], qtype)):
+    aligned = aligned_span(sentence, question, max_len=40 if qtype == "title" else 20)
+    if aligned and qtype == "title":
+        aligned = _with_head(sentence, question, *aligned)
+    if aligned and (qtype in ("org", "person", "title") or _is_typed(sentence[aligned[0] : aligned[1]], qtype)):
         return Span(aligned[0], aligned[1], qtype)
     candidates = []
     for pattern in _PATTERNS[qtype]:
@@ -176,12 +181,61 @@ def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
     if not candidates:
         return None
     anchors = [(s, e) for _, s, e in tokenize_with_spans(sentence) if _in_question(sentence[s:e], question)]
-    def distance(c):
-        if not anchors:
-            return c[0]
-        return min(max(a[0] - c[1], c[0] - a[1], 0) for a in anchors)
-    s, e = min(candidates, key=lambda c: (distance(c), c[0]))
+    unit = asked_unit(question) if qtype == "number" else ""
+
+    def rank(c: tuple[int, int]) -> tuple:
+        distance = min((max(a[0] - c[1], c[0] - a[1], 0) for a in anchors), default=c[0])
+        value = re.sub(r"(?:左右|以上|以内|以下|多|余)$", "", sentence[c[0] : c[1]])
+        unit_fits = bool(unit) and unit != "个" and value.endswith(unit)
+        return (not unit_fits, distance, c[0])
+
+    s, e = min(candidates, key=rank)
+    if unit:
+        e = _with_counted_noun(sentence, question, unit, e)
     return Span(s, e, qtype)
+
+
+def asked_unit(question: str) -> str:
+    """The measure word a 多少/几 question asks in: 多少家 -> 家, 几所 -> 所, 多少亿元 -> 亿元."""
+    m = re.search(rf"(?:多少|几)({UNIT})", question)
+    return m.group(1) if m else ""
+
+
+def _with_counted_noun(sentence: str, question: str, unit: str, end: int) -> int:
+    """八个 -> 八个方面 when the question asks 几个方面."""
+    m = re.search(rf"(?:多少|几){re.escape(unit)}([\u4e00-\u9fff]{{1,8}})", question)
+    noun = head_noun(m.group(1)) if m else ""
+    return end + len(noun) if noun and sentence.startswith(noun, end) else end
+
+
+def head_noun(phrase: str) -> str:
+    """The noun phrase a question's wh-word modifies: 规划来描绘… -> 规划, 人才创新共同体 -> 人才创新共同体."""
+    import jieba.posseg
+
+    tokenizer()  # quiets jieba's start-up logging
+    tokens = [(w.word, w.flag) for w in jieba.posseg.dt.cut(phrase)] if phrase else []
+    head = ""
+    for i, (word, flag) in enumerate(tokens):
+        if not re.match(r"[\u4e00-\u9fffA-Za-z0-9]", word) or flag in ("uj", "ul", "p", "c", "d", "r"):
+            break
+        if flag.startswith("v") and flag != "vn":
+            following = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+            if not following.startswith("n"):
+                break
+        head += word
+    return head
+
+
+def _with_head(sentence: str, question: str, start: int, end: int) -> tuple[int, int]:
+    """什么规划 -> the modifier plus the head noun: 《…“十四五”规划》, not just its modifier."""
+    m = WH.search(question)
+    right = head_noun(question[m.end() :].lstrip(_PARTICLES)) if m else ""
+    if right and sentence.startswith(right, end):
+        end += len(right)
+    for open_, close in ("《》", "“”", "（）", "()"):
+        if sentence.count(open_, start, end) > sentence.count(close, start, end) and sentence.startswith(close, end):
+            end += 1
+    return start, end
 
 
 def _in_question(word: str, question: str) -> bool:

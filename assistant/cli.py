@@ -77,27 +77,44 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="evaluate on a question set (JSONL: question, answers, doc, unanswerable)")
     p.add_argument("questions")
+    p.add_argument("paths", nargs="*", help="reports to index for this evaluation instead of using --index")
     p.add_argument("--index", default="index", help="index directory (default: index/)")
     p.add_argument("-k", type=int, default=10, help="passages per question (default 10)")
+    p.add_argument("--system", default="hybrid", choices=list(SYSTEMS),
+                   help="hybrid (default), or a baseline: dense, bm25, no-steer")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    p.add_argument("--out", help="also write metrics.json, rows.jsonl and report.md to this folder")
     p.set_defaults(func=cmd_eval)
     return parser
 
 
+SYSTEMS = {"hybrid": {}, "dense": {"mode": "dense"}, "bm25": {"mode": "bm25"}, "no-steer": {"steer": False}}
+
+
 def cmd_eval(args) -> int:
+    from pathlib import Path
+
     from .api import Assistant
     from .evaluate import evaluate, failures_markdown, load_questions
+    from .search import SearchParams
 
-    a = Assistant.open(args.index)
-    metrics, rows = evaluate(a, load_questions(args.questions), k=args.k)
-    if args.json:
-        print(json.dumps(metrics, ensure_ascii=False))
+    if args.paths:
+        index_dir = Path(args.out or ".") / "eval-index"
+        a = Assistant.build(args.paths, index_dir, progress=progress_bar(args.json))
     else:
-        print("| metric | value |\n|---|---|")
-        for key, value in metrics.items():
-            print(f"| {key} | {value} |")
-        print("\nFailures (gold not at rank 1, wrong answer, or wrong refusal):\n")
-        print(failures_markdown(rows))
+        a = Assistant.open(args.index)
+    metrics, rows = evaluate(a, load_questions(args.questions), k=args.k, params=SearchParams(**SYSTEMS[args.system]))
+    metrics = {"system": args.system, **metrics}
+    table = "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in metrics.items())
+    report = (f"{table}\n\nFailures (gold not at rank 1, wrong answer, or wrong refusal):\n\n"
+              f"{failures_markdown(rows)}\n")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1))
+        (out / "rows.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        (out / "report.md").write_text(report)
+    print(json.dumps(metrics, ensure_ascii=False) if args.json else report)
     return 0
 
 

@@ -34,14 +34,29 @@ def first_hit_rank(passages: list[dict], item: dict) -> int | None:
     return None
 
 
+def answer_span_text(result: dict) -> str:
+    """The text under the `answer` highlight of the cited passage ("" when refused)."""
+    if not result["answer"]:
+        return ""
+    p = next((p for p in result["passages"] if p["chunk_id"] == result["answer"]["chunk_id"]), None)
+    marks = [h for h in (p["highlights"] if p else []) if h["kind"] == "answer"]
+    return p["text"][marks[0]["start"] : marks[0]["end"]] if marks else ""
+
+
 def score_item(result: dict, item: dict) -> dict:
+    from .squad import span_em, span_f1
+
     rank = first_hit_rank(result["passages"], item)
     answer = result["answer"]
     answer_ok = bool(answer) and any(a in answer["text"] for a in item["answers"]) and (
         not item["doc"] or _answer_title_ok(result, item))
+    span = answer_span_text(result)
+    golds = item["answers"]
     return {"id": item["id"], "question": item["question"], "rank": rank, "answer_ok": answer_ok,
             "abstained": result["abstained"], "unanswerable": item["unanswerable"],
-            "answer": answer["text"] if answer else None}
+            "answer": answer["text"] if answer else None, "span": span,
+            "highlight_ok": bool(span) and any(g in span for g in golds),
+            "span_em": span_em(span, golds) if golds else 0.0, "span_f1": span_f1(span, golds) if golds else 0.0}
 
 
 def _answer_title_ok(result: dict, item: dict) -> bool:
@@ -58,6 +73,9 @@ def summarise(rows: list[dict], latencies_ms: list[float]) -> dict:
         out[f"hit@{k}"] = _ratio(sum(1 for r in answerable if r["rank"] and r["rank"] <= k), n)
     out["mrr@10"] = _ratio(sum(1 / r["rank"] for r in answerable if r["rank"] and r["rank"] <= 10), n)
     out["answer_accuracy"] = _ratio(sum(r["answer_ok"] for r in answerable), n)
+    out["highlight_coverage"] = _ratio(sum(r.get("highlight_ok", False) for r in answerable), n)
+    out["span_em"] = _ratio(sum(r.get("span_em", 0.0) for r in answerable), n)
+    out["span_f1"] = _ratio(sum(r.get("span_f1", 0.0) for r in answerable), n)
     refused = [r for r in rows if r["abstained"]]
     out["refusal_precision"] = _ratio(sum(r["unanswerable"] for r in refused), len(refused))
     out["refusal_recall"] = _ratio(sum(r["abstained"] for r in negatives), len(negatives))
@@ -82,9 +100,11 @@ def evaluate(assistant, items: list[dict], k: int = 10, **ask_kwargs) -> tuple[d
 
 
 def failures_markdown(rows: list[dict]) -> str:
-    lines = ["| id | question | gold rank | answer |", "|---|---|---|---|"]
+    lines = ["| id | question | gold rank | span | answer sentence |", "|---|---|---|---|---|"]
     for r in rows:
-        bad = (r["unanswerable"] and not r["abstained"]) or (not r["unanswerable"] and (r["rank"] != 1 or not r["answer_ok"]))
+        bad = (r["unanswerable"] and not r["abstained"]) or (
+            not r["unanswerable"] and (r["rank"] != 1 or not r["answer_ok"]))
         if bad:
-            lines.append(f"| {r['id']} | {r['question']} | {r['rank']} | {(r['answer'] or '(refused)')[:60]} |")
+            lines.append(f"| {r['id']} | {r['question']} | {r['rank']} | {r.get('span', '')} "
+                         f"| {(r['answer'] or '(refused)')[:60]} |")
     return "\n".join(lines)

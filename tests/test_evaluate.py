@@ -2,7 +2,7 @@ from assistant.evaluate import score_item, summarise
 
 
 def result(passages, answer=None, abstained=False):
-    ps = [{"rank": i + 1, "chunk_id": f"c{i}", "title": t, "text": x} for i, (t, x) in enumerate(passages)]
+    ps = [{"rank": i + 1, "chunk_id": f"c{i}", "title": t, "text": x, "highlights": []} for i, (t, x) in enumerate(passages)]
     return {"abstained": abstained, "passages": ps,
             "answer": {"text": answer, "chunk_id": "c0"} if answer else None}
 
@@ -12,6 +12,18 @@ def test_hit_needs_answer_and_title():
     r = result([("2024年北京市报告", "增长5%"), ("2025年上海市报告", "增长5%"), ("2025年北京市报告", "增长5%")], "增长5%")
     row = score_item(r, item)
     assert row["rank"] == 3 and row["answer_ok"] is False  # the answer's passage is from the wrong report
+
+
+def test_span_scoring_reads_the_answer_highlight():
+    item = {"id": "1", "question": "q", "answers": ["全国第二"], "doc": [], "unanswerable": False}
+    r = result([("t", "综合排名位列全国第二。")], "综合排名位列全国第二。")
+    r["passages"][0]["highlights"] = [{"start": 0, "end": 11, "kind": "evidence"}, {"start": 6, "end": 10, "kind": "answer"}]
+    row = score_item(r, item)
+    assert (row["span"], row["highlight_ok"], row["span_em"], row["span_f1"]) == ("全国第二", True, 1.0, 1.0)
+    r["passages"][0]["highlights"][1] = {"start": 8, "end": 10, "kind": "answer"}
+    row = score_item(r, item)
+    assert (row["span"], row["highlight_ok"], row["span_em"]) == ("第二", False, 0.0)
+    assert abs(row["span_f1"] - 2 / 3) < 1e-9
 
 
 def test_summary_counts():
