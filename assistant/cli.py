@@ -145,8 +145,8 @@ def cmd_index(args) -> int:
     else:
         print(
             f"indexed {s.reports} reports, {s.chunks} chunks into {args.index}/ in {s.seconds:.1f}s "
-            f"(embedded {s.embedded}, reused {s.reused}; added {len(s.added)}, removed {len(s.removed)}, "
-            f"unchanged {len(s.unchanged)})"
+            f"(embedded {s.embedded}, reused {s.reused}; added {len(s.added)}, updated {len(s.updated)}, "
+            f"removed {len(s.removed)}, unchanged {len(s.unchanged)})"
         )
         for w in s.warnings:
             print(f"  skipped: {w}")

@@ -53,6 +53,7 @@ class IndexData:
     doc_rows: dict[str, np.ndarray] = field(default_factory=dict)
     directory: Path | None = None
     added_at: dict[str, str] = field(default_factory=dict)  # doc_id -> when the report entered the index
+    tokens: tuple[list[str], list[list[str]]] | None = None  # (lexical hashes, BM25 tokens) of a build, to store
 
     def __post_init__(self) -> None:
         rows: dict[str, list[int]] = {}
@@ -69,6 +70,7 @@ class BuildStats:
     reused: int = 0
     seconds: float = 0.0
     added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -177,23 +179,55 @@ def build_index(
         vectors[todo] = embedder.embed_passages([embed_texts[i] for i in todo], progress=step)
     stats.chunks, stats.embedded, stats.reused = len(chunks), len(todo), len(chunks) - len(todo)
     old = reuse.reports if reuse else {}
-    stats.added = [r.title for r in reports if r.doc_id not in old]
-    stats.unchanged = [r.title for r in reports if r.doc_id in old]
     new_ids = {r.doc_id for r in reports}
-    stats.removed = [r.title for d, r in old.items() if d not in new_ids]
+    old_sources = {r.source: r for d, r in old.items() if d not in new_ids}
+    stats.updated = [r.title for r in reports if r.doc_id not in old and r.source in old_sources]
+    stats.added = [r.title for r in reports if r.doc_id not in old and r.source not in old_sources]
+    stats.unchanged = [r.title for r in reports if r.doc_id in old]
+    kept_sources = {r.source for r in reports}
+    stats.removed = [r.title for d, r in old.items() if d not in new_ids and r.source not in kept_sources]
 
     vector_store = make_store(store, embedder.dim)
     vector_store.add(np.arange(len(chunks), dtype=np.int64), vectors)
     by_doc = {r.doc_id: r for r in reports}
-    bm25 = BM25.build([tokenize(lexical_text(by_doc[c.doc_id], c)) for c in chunks])
+    lex_hashes, tokens = lexical_tokens(chunks, by_doc, reuse)
+    bm25 = BM25.build(tokens)
     now = time.strftime("%Y-%m-%d %H:%M:%S")
     previous = reuse.added_at if reuse else {}
     added_at = {d: previous.get(d, now) for d in by_doc}
-    data = IndexData({}, by_doc, chunks, hashes, vectors, vector_store, bm25, added_at=added_at)
+    data = IndexData({}, by_doc, chunks, hashes, vectors, vector_store, bm25, added_at=added_at,
+                     tokens=(lex_hashes, tokens))
     data.manifest = write_index(data, embedder, Path(index_dir), params, store)
     data.directory = Path(index_dir) / data.manifest["data_dir"]
     stats.seconds = time.perf_counter() - t0
     return data, stats
+
+
+def lexical_tokens(chunks: list[Chunk], by_doc: dict[str, Report], reuse: IndexData | None):
+    """BM25 tokens per chunk; segmentation of text seen in the previous build is read back, not redone."""
+    fingerprint = tokenizer_fingerprint()
+    texts = [lexical_text(by_doc[c.doc_id], c) for c in chunks]
+    hashes = [text_hash(fingerprint + t) for t in texts]
+    cached = read_token_cache(reuse.directory) if reuse is not None and reuse.directory else {}
+    tokens = [cached[h].split(" ") if h in cached and cached[h] else tokenize(t) for h, t in zip(hashes, texts, strict=True)]
+    return hashes, tokens
+
+
+def tokenizer_fingerprint() -> str:
+    from .lexical import STOPWORDS, USER_DICT
+
+    return hashlib.sha256(USER_DICT.read_bytes() + " ".join(sorted(STOPWORDS)).encode()).hexdigest()[:12]
+
+
+def read_token_cache(data_dir: Path) -> dict[str, str]:
+    try:
+        db = sqlite3.connect(f"file:{data_dir / 'chunks.sqlite'}?mode=ro", uri=True)
+        try:
+            return dict(db.execute("SELECT lex_hash, tokens FROM chunks"))
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
 
 
 def _reusable_vectors(reuse: IndexData | None, embedder: Embedder) -> dict[str, np.ndarray]:
@@ -276,7 +310,7 @@ def _write_data(data: IndexData, directory: Path) -> list[str]:
         )
         db.execute(
             "CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT, doc_id TEXT, start INTEGER, end INTEGER,"
-            " section TEXT, text_hash TEXT)"
+            " section TEXT, text_hash TEXT, lex_hash TEXT, tokens TEXT)"
         )
         db.executemany(
             "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -286,11 +320,12 @@ def _write_data(data: IndexData, directory: Path) -> list[str]:
                 for r in data.reports.values()
             ],
         )
+        lex_hashes, tokens = data.tokens or ([""] * len(data.chunks), [[]] * len(data.chunks))
         db.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?)",
             [
-                (i, c.id, c.doc_id, c.start, c.end, c.section, h)
-                for i, (c, h) in enumerate(zip(data.chunks, data.text_hashes, strict=True))
+                (i, c.id, c.doc_id, c.start, c.end, c.section, h, lh, " ".join(tk))
+                for i, (c, h, lh, tk) in enumerate(zip(data.chunks, data.text_hashes, lex_hashes, tokens, strict=True))
             ],
         )
     db.close()
