@@ -205,3 +205,21 @@ def test_uploads_are_sanitised(tmp_path):
     assert (first.name, second.name) == ("x.txt", "x-2.txt") and first.parent == corpus
     with pytest.raises(UploadRejected, match="limit"):
         save_upload(src, "big.txt", corpus, max_bytes=3)
+
+
+def test_unchanged_passages_are_not_segmented_again(two_years, tmp_path, monkeypatch):
+    import assistant.index as index
+
+    calls = []
+    real = index.tokenize
+    monkeypatch.setattr(index, "tokenize", lambda text: calls.append(text) or real(text))
+    first = Assistant.build([two_years], tmp_path / "idx", FakeEmbedder())
+    assert len(calls) == len(first.index.chunks)
+    calls.clear()
+    (two_years / "c.txt").write_text("2026年另一份报告\n全新内容。\n", encoding="utf-8")
+    second = Assistant.build([two_years], tmp_path / "idx", FakeEmbedder())
+    assert len(calls) == 1 and len(second.index.chunks) == len(first.index.chunks) + 1
+    q = "研发投入强度"
+    np_scores = second.index.bm25.scores(index.tokenize(q))
+    rebuilt = Assistant.build([two_years], tmp_path / "idx2", FakeEmbedder()).index.bm25.scores(real(q))
+    assert np_scores.tolist() == rebuilt.tolist()  # cached tokens give the same BM25 as fresh ones
