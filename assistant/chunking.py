@@ -31,9 +31,15 @@ class ChunkParams:
     max_chars: int = 250
     min_chars: int = 24  # shorter paragraphs join the next one in the same section
     overlap_sentences: int = 1
+    fixed: bool = False  # the tutorial baseline: blind windows of max_chars, overlap_chars apart, no context
+    overlap_chars: int = 50
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not self.fixed:  # keeps manifests of structure-aware builds unchanged
+            d.pop("fixed")
+            d.pop("overlap_chars")
+        return d
 
 
 def chunk_id(doc_id: str, start: int, end: int, text: str) -> str:
@@ -185,17 +191,33 @@ def merge_short(text: str, paras: list[tuple[int, int, str]], params: ChunkParam
     return out
 
 
+def fixed_windows(text: str, size: int, overlap: int) -> list[tuple[int, int, str]]:
+    step = max(1, size - overlap)
+    out = []
+    for s in range(0, max(len(text) - overlap, 1), step):
+        ws, we = _trim(text, s, min(len(text), s + size))
+        if ws < we:
+            out.append((ws, we, ""))
+    return out
+
+
 def chunk_report(report: Report, params: ChunkParams = ChunkParams()) -> list[Chunk]:
     chunks = []
-    for s, e, section in merge_short(report.text, list(paragraphs(report)), params):
-        for ws, we in windows(report.text, s, e, params):
-            piece = report.text[ws:we]
-            chunks.append(Chunk(chunk_id(report.doc_id, ws, we, piece), report.doc_id, piece, ws, we, section))
+    if params.fixed:
+        pieces = fixed_windows(report.text, params.max_chars, params.overlap_chars)
+    else:
+        pieces = [(ws, we, section) for s, e, section in merge_short(report.text, list(paragraphs(report)), params)
+                  for ws, we in windows(report.text, s, e, params)]
+    for ws, we, section in pieces:
+        piece = report.text[ws:we]
+        chunks.append(Chunk(chunk_id(report.doc_id, ws, we, piece), report.doc_id, piece, ws, we, section))
     return chunks
 
 
-def embedding_text(report: Report, chunk: Chunk) -> str:
+def embedding_text(report: Report, chunk: Chunk, params: ChunkParams = ChunkParams()) -> str:
     """What the embedder sees: the passage with its report title and section for context."""
+    if params.fixed:
+        return chunk.text
     title = report.title
     if report.region and report.region not in title and report.region != "全国":
         title = f"{title}（{report.region}）"

@@ -160,7 +160,7 @@ def build_index(
     for report in reports:
         for c in chunk_report(report, params):
             chunks.append(c)
-            embed_texts.append(embedding_text(report, c))
+            embed_texts.append(embedding_text(report, c, params))
     hashes = [text_hash(t) for t in embed_texts]
     cached = _reusable_vectors(reuse, embedder)
     todo = [i for i, h in enumerate(hashes) if h not in cached]

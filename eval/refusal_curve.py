@@ -24,18 +24,25 @@ from assistant.evaluate import load_questions  # noqa: E402
 from assistant.query import is_scope_word  # noqa: E402
 
 
-def best_coverage(a: Assistant, question: str) -> float:
-    """The statistic the refusal thresholds: best content-word coverage among the top 3 passages."""
+def features(a: Assistant, question: str) -> tuple[float, float]:
+    """What the refusal rule looks at: best content-word coverage and best cosine among the top 3 passages."""
     import numpy as np
 
     a.min_coverage = 0.0
     r = a.ask(question, k=3)
     content = [t for t in question_terms(r.question) if not is_scope_word(t)]
-    if not content or not r.passages:
-        return 1.0 if r.passages else 0.0
-    rows = [int(next(i for i in a.index.doc_rows[p.chunk.doc_id] if a.index.chunks[i].id == p.chunk.id))
-            for p in r.passages]
-    return float(a.index.bm25.coverage(np.array(rows), content).max())
+    if not r.passages:
+        return 0.0, 0.0
+    rows = np.array([int(next(i for i in a.index.doc_rows[p.chunk.doc_id] if a.index.chunks[i].id == p.chunk.id))
+                     for p in r.passages])
+    dense = float((a.index.embeddings[rows] @ a.embedder.embed_query(r.question)).max())
+    return (float(a.index.bm25.coverage(rows, content).max()) if content else 1.0), dense
+
+
+def refused(cov: float, dense: float, threshold: float, floor: float, sure: float | None) -> bool:
+    if cov >= threshold:
+        return False
+    return sure is None or cov < floor or dense < sure
 
 
 def main() -> None:
@@ -45,21 +52,25 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "eval" / "refusal"))
     args = ap.parse_args()
     a = Assistant.open(args.index)
+    floor, sure = a.floor_coverage, a.sure_dense.get(getattr(a.embedder, "spec", ""))
     items = load_questions(ROOT / "eval" / "dev_corpus.jsonl") + load_questions(ROOT / "eval" / "dev_shared.jsonl")
     cmrc = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"
     if args.cmrc and cmrc.exists():
         qs = [qa["question"] for d in json.loads(cmrc.read_text())["data"] for p in d["paragraphs"] for qa in p["qas"]]
         random.Random(0).shuffle(qs)
         items += [{"question": q, "unanswerable": True, "source": "cmrc"} for q in qs[: args.cmrc]]
-    scored = [(it["unanswerable"], best_coverage(a, it["question"])) for it in items]
-    pos = [c for u, c in scored if not u]
-    neg = [c for u, c in scored if u]
+    scored = [(it["unanswerable"], *features(a, it["question"])) for it in items]
+    pos = [(c, d) for u, c, d in scored if not u]
+    neg = [(c, d) for u, c, d in scored if u]
     rows = []
     for t in [x / 100 for x in range(0, 71, 5)]:
-        rows.append((t, sum(c < t for c in pos), sum(c < t for c in neg)))
+        rows.append((t, sum(refused(c, d, t, floor, sure) for c, d in pos),
+                     sum(refused(c, d, t, floor, sure) for c, d in neg)))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"Answerable: {len(pos)}, negatives: {len(neg)} (index {args.index}).", "",
+    lines = [f"Answerable: {len(pos)}, negatives: {len(neg)} (index {args.index}). Refuse when the best "
+             f"content-word coverage of the top 3 passages is below the threshold, unless it is at least {floor} "
+             f"and the best cosine is at least {sure} (the default threshold is {Assistant.min_coverage}).", "",
              "| threshold | false refusals | refused negatives | refusal recall |", "|---|---|---|---|"]
     lines += [f"| {t:.2f} | {fr} ({fr / len(pos):.1%}) | {tr} | {tr / len(neg):.1%} |" for t, fr, tr in rows]
     Path(str(out) + ".md").write_text("\n".join(lines) + "\n", encoding="utf-8")

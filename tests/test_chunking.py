@@ -105,3 +105,10 @@ def test_web_page_furniture_and_title_line_are_not_passages():
     r = report(text, title="2026年示例省政府工作报告")
     (c,) = chunk_report(r)
     assert c.text == "各位代表：\n现在，我代表省人民政府，向大会报告政府工作。"
+
+
+def test_fixed_windows_baseline():
+    text = "甲" * 1200
+    chunks = chunk_report(report(text), ChunkParams(max_chars=500, fixed=True, overlap_chars=50))
+    assert [(c.start, c.end) for c in chunks] == [(0, 500), (450, 950), (900, 1200)]
+    assert ChunkParams().to_dict() == {"max_chars": 250, "min_chars": 24, "overlap_sentences": 1}
