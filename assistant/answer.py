@@ -16,8 +16,8 @@ UNIT = (
     r"岁|天|年|月|届|批|类|支|只|辆|架|艘|部|处|间|张|份|期|轮|场|款|种|颗|国|省|市|县|区)"
 )
 NUMBER = re.compile(
-    rf"(?:(?:超过|超|近|约|逾|达到|达|突破|累计)?(?:\d+(?:[.,]\d+)*|[{CN}]+)(?:多|余)?(?:\s*[-—–~～至到]\s*\d+(?:\.\d+)*)?\s*{UNIT}"
-    rf"(?:左右|以上|以内|以下)?)"
+    rf"(?:(?:超过|超|近|约|逾|达到|达|突破|累计)?(?:\d+(?:[.,]\d+)*|[{CN}]+)(?:多|余)?(?:\s*[-—–~～至到－]\s*\d+(?:\.\d+)*)?\s*{UNIT}"
+    rf"(?:\s*[-—–~～至到－]\s*\d+(?:\.\d+)*\s*{UNIT})?(?:左右|以上|以内|以下)?)"
 )
 ORDINAL = re.compile(rf"(?:全国|全省|全市|全球|世界|国内|亚洲)?(?:排名|排)?第[{CN}\d]+(?:名|位)?")
 DATE = re.compile(
@@ -182,17 +182,31 @@ def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
         return None
     anchors = [(s, e) for _, s, e in tokenize_with_spans(sentence) if _in_question(sentence[s:e], question)]
     unit = asked_unit(question) if qtype == "number" else ""
+    key = key_term_end(sentence, question)
 
     def rank(c: tuple[int, int]) -> tuple:
         distance = min((max(a[0] - c[1], c[0] - a[1], 0) for a in anchors), default=c[0])
         value = re.sub(r"(?:左右|以上|以内|以下|多|余)$", "", sentence[c[0] : c[1]])
         unit_fits = bool(unit) and unit != "个" and value.endswith(unit)
-        return (not unit_fits, distance, c[0])
+        follows_key = key is not None and 0 <= c[0] - key <= 12 and not re.search(r"[，。；]", sentence[key : c[0]])
+        return (not unit_fits, not follows_key, distance, c[0])
 
     s, e = min(candidates, key=rank)
     if unit:
         e = _with_counted_noun(sentence, question, unit, e)
     return Span(s, e, qtype)
+
+
+def key_term_end(sentence: str, question: str) -> int | None:
+    """Where the question's most specific term (its longest word found in the sentence) ends; a value
+    right after it answers ("赤字率拟按3%", "城镇新增就业50万人"). 从X提高到Y gives the position of Y."""
+    words = sorted({w for w in tokenize(question) if len(w) >= 2 and w in sentence and not QUESTION_WORD.match(w)},
+                   key=len, reverse=True)
+    if not words:
+        return None
+    end = sentence.index(words[0]) + len(words[0])
+    m = re.match(r"[^，。；]{0,12}?从[^，。；]{1,16}?(?:提高|下降|降低|调整|增加|减少|上调|下调)?(?:到|至|为)", sentence[end:])
+    return end + m.end() if m else end
 
 
 def asked_unit(question: str) -> str:

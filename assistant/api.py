@@ -90,14 +90,17 @@ class Assistant:
         k: int = 5,
         filters: Filters = Filters(),
         params: SearchParams | None = None,
+        qvec: np.ndarray | None = None,
     ) -> Result:
+        """Answer `question` from the index. `qvec` reuses a query embedding (e.g. one question over many reports)."""
         question, warnings = check_question(question)
         if k < 1:
             raise BadQuestion(f"k must be at least 1, got {k}")
         params = params or self.params
         info = parse_query(question)
         terms = question_terms(info.text)
-        qvec = self.embedder.embed_query(info.text) if params.mode != "bm25" else None
+        if qvec is None and params.mode != "bm25":
+            qvec = self.embedder.embed_query(info.text)
         hits = search(self.index, qvec, tokenize(info.text), info, k, filters, params, terms, question_type(info.text))
         result = self._compose(question, hits, terms, qvec)
         result.warnings = warnings

@@ -75,6 +75,16 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--settle", type=float, default=2.0, help="seconds of quiet before re-indexing (default 2)")
     p.set_defaults(func=cmd_watch)
 
+    p = sub.add_parser("compare", help="ask one question of every year or every region: a cited table and chart")
+    p.add_argument("question")
+    p.add_argument("--by", choices=["year", "region"], help="default: from the question (历年 -> year, 各省 -> region)")
+    p.add_argument("--index", default="index", help="index directory (default: index/)")
+    p.add_argument("--reports", help="only reports whose title contains this")
+    p.add_argument("--json", action="store_true", help="print {question, by, rows}")
+    p.add_argument("--plot", help="write a PNG chart here")
+    p.add_argument("--csv", help="write the table as CSV here")
+    p.set_defaults(func=cmd_compare)
+
     p = sub.add_parser("eval", help="evaluate on a question set (JSONL: question, answers, doc, unanswerable)")
     p.add_argument("questions")
     p.add_argument("paths", nargs="*", help="reports to index for this evaluation instead of using --index")
@@ -192,6 +202,29 @@ def cmd_serve(args) -> int:
 
     print(f"serving {len(a.index.reports)} reports on http://{args.host}:{args.port}", file=sys.stderr)
     serve(Library(args.corpus, args.index, a), args.host, args.port, auth)
+    return 0
+
+
+def cmd_compare(args) -> int:
+    from .api import Assistant, check_question
+    from .compare import compare, plot, to_csv
+
+    check_question(args.question)
+    a = Assistant.open(args.index)
+    table = compare(a, args.question, args.by, args.reports, progress=progress_bar(args.json))
+    if args.plot:
+        plot(table, args.plot)
+    if args.csv:
+        with open(args.csv, "w", encoding="utf-8-sig", newline="") as f:
+            f.write(to_csv(table))
+    if args.json:
+        print(json.dumps(table, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{table['question']}  (by {table['by']}, {len(table['rows'])} reports)")
+    for r in table["rows"]:
+        where = f"  ← {r['sentence'][:60]}" if r["sentence"] else f"  ({r['reason']})"
+        kind = {"target": "目标", "result": "实绩"}.get(r["kind"] or "", "")
+        print(f"{r['key']:>8}  {r['value'] or '—':<14} {kind:<3}{where}")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import tempfile
 from pathlib import Path
 
 from .errors import AssistantError
@@ -93,6 +94,22 @@ def make_app(library: Library):
             return f"⚠️ {e}", *refresh()
         return f"已删除《{title}》，剩余 {stats.reports} 份报告。", *refresh()
 
+    def run_compare(question, by, progress=gr.Progress()):
+        import pandas as pd
+
+        from .compare import compare, to_csv
+
+        table = compare(library.assistant, question, by, progress=lambda d, t: progress((d, t), desc="逐份报告"))
+        rows = table["rows"]
+        frame = pd.DataFrame([{"key": r["key"], "number": r["number"]} for r in rows if r["number"] is not None])
+        shown = [[r["key"], r["value"] or f"（{r['reason']}）", {"target": "目标", "result": "实绩"}.get(r["kind"] or "", ""),
+                  r["title"], r["sentence"] or ""] for r in rows]
+        path = Path(tempfile.mkdtemp()) / "compare.csv"
+        path.write_text(to_csv(table), encoding="utf-8-sig")
+        is_year = table["by"] == "year"
+        return (gr.update(value=frame if is_year else None, visible=is_year),
+                gr.update(value=None if is_year else frame, visible=not is_year), shown, str(path))
+
     with gr.Blocks(title="报告问答助手") as app:
         gr.Markdown("## 报告问答助手\n用中文提问，答案和出处段落会被高亮标出。")
         with gr.Tab("问答"):
@@ -117,6 +134,19 @@ def make_app(library: Library):
             outputs = [box, chat, cards, last]
             box.submit(respond, inputs, outputs, api_visibility="private")
             send.click(respond, inputs, outputs, api_visibility="private")
+        with gr.Tab("对比"):
+            with gr.Row():
+                cq = gr.Textbox(value="历年政府工作报告提出的赤字率是多少？", label="对比问题", scale=5, elem_id="compare-q")
+                cby = gr.Radio(["year", "region"], value="year", label="按", scale=1)
+                cbtn = gr.Button("对比", variant="primary", scale=1, elem_id="compare-run")
+            gr.Examples(["历年政府工作报告提出的赤字率是多少？", "2025年各省份政府工作报告中城镇新增就业目标是多少？"],
+                        inputs=cq, label="示例")
+            line = gr.LinePlot(x="key", y="number", label="历年", visible=True)
+            bars = gr.BarPlot(x="key", y="number", label="各地", visible=False)
+            ctable = gr.Dataframe(headers=["key", "value", "kind", "title", "sentence"], interactive=False,
+                                  elem_id="compare-table")
+            csv_file = gr.File(label="CSV", interactive=False)
+            cbtn.click(run_compare, [cq, cby], [line, bars, ctable, csv_file], api_name="compare")
         with gr.Tab("报告"):
             table = gr.Dataframe(report_rows(library), headers=["标题", "年份", "地区", "段落数", "加入时间", "doc_id"],
                                  interactive=False, elem_id="reports")

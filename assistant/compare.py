@@ -1,0 +1,248 @@
+"""One question asked of every year or every region: a table of cited values, and a chart."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+from .answer import key_term_end
+from .query import parse_query
+from .regions import NATIONAL
+from .search import Filters
+from .types import Report
+
+_NUM = r"\d+(?:\.\d+)?"
+VALUE = re.compile(
+    rf"(?P<low>{_NUM})\s*(?P<unit1>%|％|万亿元|亿元|万元|万人|万吨|亿斤|万户|个百分点)?"
+    rf"(?:\s*[-—–~～至到－]\s*(?P<high>{_NUM}))?\s*(?P<unit>%|％|万亿元|亿元|万元|元|万人次|万人|人|万吨|吨|亿斤|万亿斤|斤|万户|户|个百分点|家|个|项)?"
+    rf"(?P<qualifier>左右|以上|以内|以下|上下)?"
+)
+SCALE = {"万亿元": (1e4, "亿元"), "亿元": (1.0, "亿元"), "万元": (1e-4, "亿元")}
+TARGET_WORDS = re.compile(r"预期目标|目标|拟|力争|确保|计划|将|要|今年|左右|以上|以内")
+RESULT_WORDS = re.compile(r"过去一年|去年|上年|预计|完成|实现|达到|突破|增长了|全年|一年来|累计")
+_SERIES = re.compile(r"历年|历届|每年|各年|各省份?|各地区?|各省区市|全国各省|31个省份?|各个省份?")
+
+
+@dataclass
+class Row:
+    key: str  # the year or the region
+    title: str
+    doc_id: str
+    value: str | None
+    number: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+    qualifier: str | None = None
+    kind: str | None = None  # "target" | "result"
+    sentence: str | None = None
+    chunk_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def parse_value(text: str) -> dict:
+    """5.5%左右 -> number 5.5, unit %, qualifier 左右; 5.0%—5.5% -> low/high; 4.4万亿元 -> 44000 亿元."""
+    m = VALUE.search(text)
+    if not m:
+        return {}
+    low = float(m.group("low"))
+    high = float(m.group("high")) if m.group("high") else None
+    unit = m.group("unit") or m.group("unit1")
+    if unit == "％":
+        unit = "%"
+    if unit in SCALE:
+        factor, unit_to = SCALE[unit]
+        low, high, unit = low * factor, (high * factor if high is not None else None), unit_to
+    number = (low + high) / 2 if high is not None else low
+    return {"number": round(number, 6), "low": low, "high": high, "unit": unit, "qualifier": m.group("qualifier")}
+
+
+SECTION_RESULT = re.compile(r"回顾|过去|成绩|成效|工作总结")
+SECTION_TARGET = re.compile(r"目标|任务|安排|计划|总体要求|思路|重点工作|部署")
+
+
+def sentence_kind(sentence: str, section: str = "") -> str | None:
+    """'target' (今年…预期目标…左右) or 'result' (过去一年…完成…): the section decides first, then the sentence."""
+    top = section.split(" > ")[0] if section else ""
+    if SECTION_RESULT.search(top):
+        return "result"
+    if SECTION_TARGET.search(top):
+        return "target"
+    result, target = RESULT_WORDS.search(sentence), TARGET_WORDS.search(sentence)
+    if result and (not target or result.start() < target.start()):
+        return "result"
+    return "target" if target else None
+
+
+def asked_kind(question: str) -> str | None:
+    if re.search(r"目标|提出|拟|计划|预期|要求", question):
+        return "target"
+    if re.search(r"实际|完成|实现了|达到了|过去一年|去年", question):
+        return "result"
+    return None
+
+
+def scope(assistant, question: str, by: str | None = None, title_filter: str | None = None) -> tuple[str, list[Report]]:
+    """Which reports the question ranges over: 历年 -> every report of the issuer (State Council by default),
+    各省 -> every provincial report of the year it names; `title_filter` narrows either."""
+    info = parse_query(question)
+    if by is None:
+        series = re.search(r"历年|历届|每年|各年", question)
+        by = "year" if series or not re.search(r"各省|各地|省份|省区市", question) else "region"
+    reports = [r for r in assistant.index.reports.values() if r.year]
+    if title_filter:
+        reports = [r for r in reports if title_filter in r.title]
+    if by == "year":
+        regions = [x for x in info.regions if x != NATIONAL] or [NATIONAL]
+        reports = [r for r in reports if r.region in regions and "决议" not in r.title]
+        if info.year_range:
+            lo, hi = info.year_range
+            reports = [r for r in reports if lo <= r.year <= hi]
+        reports.sort(key=lambda r: r.year)
+    else:
+        years = info.years or ([max(r.year for r in reports)] if reports else [])
+        reports = [r for r in reports if r.year in years and r.region not in (None, NATIONAL)]
+        reports.sort(key=lambda r: r.region or "")
+    return by, reports
+
+
+def strip_scope(question: str) -> str:
+    """The question without its series words, so each report is asked the plain question."""
+    return _SERIES.sub("", question).replace("政府工作报告中", "").replace("政府工作报告", "") or question
+
+
+def compare(assistant, question: str, by: str | None = None, title_filter: str | None = None, workers: int = 2,
+            progress=None) -> dict:
+    by, reports = scope(assistant, question, by, title_filter)
+    plain = strip_scope(question)
+    qvec = assistant.embedder.embed_query(plain)  # embedded once, reused for every report
+    wanted = asked_kind(question)
+    done = [0]
+
+    def one(report: Report) -> Row:
+        row = answer_in(assistant, plain, report, by, qvec, wanted)
+        done[0] += 1
+        if progress:
+            progress(done[0], len(reports))
+        return row
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        rows = list(pool.map(one, reports))
+    return {"question": question, "by": by, "rows": [r.to_dict() for r in rows]}
+
+
+def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: str | None) -> Row:
+    key = str(report.year) if by == "year" else (report.region or report.title)
+    base = Row(key=key, title=report.title, doc_id=report.doc_id, value=None)
+    result = assistant.ask(question, k=5, filters=Filters(doc_ids=(report.doc_id,)), qvec=qvec)
+    if result.abstained or not result.answer:
+        base.reason = "the report does not state it"
+        return base
+    candidates = []
+    for p in result.passages:
+        from .answer import answer_span, best_sentence, question_terms, question_type
+
+        qtype = question_type(question)
+        s, e, score = best_sentence(p.chunk.text, question_terms(question), assistant.index.bm25, qtype)
+        sentence = p.chunk.text[s:e]
+        span = answer_span(sentence, question, qtype)
+        if not span:
+            continue
+        value = sentence[span.start : span.end]
+        if not parse_value(value):
+            continue
+        kind = sentence_kind(sentence, p.chunk.section)
+        fit = 1.0 if wanted and kind == wanted else 0.0
+        term_end = key_term_end(sentence, question)
+        follows = term_end is not None and 0 <= span.start - term_end <= 12 and _key_is_specific(sentence, question)
+        candidates.append((follows, fit, score - 0.5 * (p.rank - 1), p, s, span, value, kind, sentence))
+    if any(c[0] for c in candidates):  # never borrow a number that does not belong to the asked term
+        candidates = [c for c in candidates if c[0]]
+    elif candidates and _key_is_specific_anywhere(candidates, question):
+        candidates = []
+    if not candidates:
+        base.reason = "no figure for the asked term in the passages of this report"
+        return base
+    _, fit, _, p, s, span, value, kind, sentence = max(candidates, key=lambda c: (c[0], c[1], c[2]))
+    parsed = parse_value(value)
+    start = p.chunk.start + s + span.start
+    return Row(key=key, title=report.title, doc_id=report.doc_id, value=value, kind=kind, sentence=sentence,
+               chunk_id=p.chunk.id, start=start, end=start + len(value), **parsed)
+
+
+def _key_is_specific(sentence: str, question: str) -> bool:
+    from .lexical import tokenize
+
+    return any(len(w) >= 3 and w in sentence for w in tokenize(question))
+
+
+def _key_is_specific_anywhere(candidates, question: str) -> bool:
+    """The question names a specific term (赤字率, 城镇新增就业) that none of the candidate sentences holds."""
+    from .lexical import tokenize
+
+    specific = [w for w in tokenize(question) if len(w) >= 3]
+    return bool(specific) and not any(any(w in c[8] for w in specific) for c in candidates)
+
+
+def plot(table: dict, path: str) -> None:
+    """Line chart for years, bar chart for regions; ranges as error bars, qualifiers as labels."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
+    plt.rcParams["axes.unicode_minus"] = False
+    rows = [r for r in table["rows"] if r["number"] is not None]
+    fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.35), 4))
+    xs = list(range(len(rows)))
+    ys = [r["number"] for r in rows]
+    err = [[r["number"] - (r["low"] if r["high"] is not None else r["number"]) for r in rows],
+           [(r["high"] if r["high"] is not None else r["number"]) - r["number"] for r in rows]]
+    if table["by"] == "year":
+        ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3)
+    else:
+        ax.bar(xs, ys, yerr=err, capsize=3)
+    for x, r in zip(xs, rows, strict=True):
+        if r["qualifier"]:
+            ax.annotate(r["qualifier"], (x, r["number"]), fontsize=7, ha="center", va="bottom")
+    ax.set_xticks(xs, [r["key"] for r in rows], rotation=60, fontsize=8)
+    units = {r["unit"] for r in rows if r["unit"]}
+    ax.set_ylabel(" / ".join(sorted(units)))
+    ax.set_title(table["question"], fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def cell_accuracy(table: dict, gold: dict[str, str]) -> tuple[float, list[tuple[str, str, str | None]]]:
+    """Share of gold cells whose value parses to the same number and unit; with the misses."""
+    rows = {r["key"]: r for r in table["rows"]}
+    misses = []
+    for key, value in gold.items():
+        want, got = parse_value(value), rows.get(key)
+        ok = got is not None and got["number"] is not None and abs(got["number"] - want["number"]) < 1e-9 and (
+            got["unit"] == want["unit"])
+        if not ok:
+            misses.append((key, value, got["value"] if got else None))
+    return (1 - len(misses) / len(gold)) if gold else 0.0, misses
+
+
+def to_csv(table: dict) -> str:
+    import csv
+    import io
+
+    fields = ["key", "title", "value", "number", "low", "high", "unit", "qualifier", "kind", "sentence", "chunk_id",
+              "start", "end", "reason"]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
+    w.writeheader()
+    w.writerows(table["rows"])
+    return buf.getvalue()
