@@ -131,3 +131,15 @@ def test_answer_latency(page, capsys):
                                     "全市有多少所高等院校获得科研资金稳定支持？"]]
     with capsys.disabled():
         print(f"\nbrowser: answer visible after Enter, median {statistics.median(times) * 1000:.0f} ms over {len(times)}")
+
+
+def test_gradio_api_for_scripts(server):
+    from gradio_client import Client
+
+    client = Client(server[0], verbose=False)
+    out = client.predict("深圳高新区在2021年度国家高新区评价中综合排名第几？", 3, None, None, None, api_name="/ask")
+    assert out["abstained"] is False and len(out["passages"]) == 3
+    assert out["passages"][0]["title"] == "深圳市科技创新委员会2021年工作总结和2022年工作思路"
+    text = out["passages"][0]["text"]
+    marks = [h for h in out["passages"][0]["highlights"] if h["kind"] == "answer"]
+    assert text[marks[0]["start"] : marks[0]["end"]] == "全国第二"

@@ -44,3 +44,8 @@ def test_user_errors_have_no_traceback(tmp_path):
     assert r.returncode == 1 and "no readable reports" in r.stderr and "Traceback" not in r.stderr
     r = run("ask", "问题", "--year", "abc", "--index", str(tmp_path / "idx"))
     assert r.returncode == 2 and "--year" in r.stderr
+
+
+def test_serve_rejects_a_malformed_auth(tmp_path):
+    r = run("serve", "--index", str(tmp_path / "idx"), "--auth", "nopassword")
+    assert r.returncode == 2 and "USER:PASS" in r.stderr

@@ -43,3 +43,12 @@ def test_summary_counts():
     assert m["latency_p50_ms"] == 30.0
     empty = summarise([], [])
     assert empty["n"] == 0 and empty["hit@1"] is None and empty["latency_p50_ms"] is None
+
+
+def test_ties_and_empty_results():
+    item = {"id": "1", "question": "q", "answers": ["5%", "百分之五"], "doc": [], "unanswerable": False}
+    both = result([("a", "增长5%"), ("b", "增长百分之五")], "增长5%")
+    assert score_item(both, item)["rank"] == 1  # two passages hold a gold answer: the first one counts
+    empty = result([], None, abstained=True)
+    row = score_item(empty, item)
+    assert row["rank"] is None and row["answer_ok"] is False and row["span"] == "" and row["abstained"] is True
