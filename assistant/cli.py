@@ -85,6 +85,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", help="write the table as CSV here")
     p.set_defaults(func=cmd_compare)
 
+    p = sub.add_parser("bench", help="speed and scale: indexing, query latency, 200k/1M-vector stores, BM25")
+    p.add_argument("--index", default="index", help="index to measure (default: index/)")
+    p.add_argument("--questions", default="eval/dev_shared.jsonl", help="questions to time (JSONL)")
+    p.add_argument("--sizes", default="200000,1000000", help="store sizes to scale to (comma-separated)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
+
     p = sub.add_parser("eval", help="evaluate on a question set (JSONL: question, answers, doc, unanswerable)")
     p.add_argument("questions")
     p.add_argument("paths", nargs="*", help="reports to index for this evaluation instead of using --index")
@@ -202,6 +209,32 @@ def cmd_serve(args) -> int:
 
     print(f"serving {len(a.index.reports)} reports on http://{args.host}:{args.port}", file=sys.stderr)
     serve(Library(args.corpus, args.index, a), args.host, args.port, auth)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from pathlib import Path
+
+    from .bench import run
+
+    questions = [json.loads(line)["question"] for line in Path(args.questions).read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    out = run(args.index, questions, sizes)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    q, ix = out["query_latency"], out["indexing"]
+    print(f"index: {out['index_chunks']} chunks; cold start {out['cold_start']['open_to_first_answer_s']} s to the first answer")
+    print(f"query: ask p50 {q['ask_p50_ms']} ms, p95 {q['ask_p95_ms']} ms; embedding the question alone p50 "
+          f"{q['embed_query_p50_ms']} ms; ratio {q['ratio_p50']}x ({q['questions']} questions)")
+    print(f"indexing: pipeline {ix['pipeline_chunks_per_s']} chunks/s ({ix['pipeline_chars_per_s']} chars/s), bare "
+          f"embedder {ix['embedder_chunks_per_s']} chunks/s: ratio {ix['ratio_pipeline_to_embedder']} ({ix['chunks']} chunks)")
+    for v in out["vectors"]:
+        print(f"vectors {v['vectors']:>9}: {v['index']:<7} build {v['build_s']} s, {v['index_mb']} MB, recall@10 "
+              f"{v['recall@10']}, search p50 {v['search_p50_ms']} ms p95 {v['search_p95_ms']} ms")
+    for b in out["bm25"]:
+        print(f"bm25 {b['documents']:>9} docs: query p50 {b['query_p50_ms']} ms, p95 {b['query_p95_ms']} ms")
     return 0
 
 

@@ -187,7 +187,7 @@ def build_index(
     kept_sources = {r.source for r in reports}
     stats.removed = [r.title for d, r in old.items() if d not in new_ids and r.source not in kept_sources]
 
-    vector_store = make_store(store, embedder.dim)
+    vector_store = make_store(store, embedder.dim, expected=len(chunks))
     vector_store.add(np.arange(len(chunks), dtype=np.int64), vectors)
     by_doc = {r.doc_id: r for r in reports}
     lex_hashes, tokens = lexical_tokens(chunks, by_doc, reuse)

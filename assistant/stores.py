@@ -32,19 +32,46 @@ class VectorStore(ABC):
 
 
 class FaissStore(VectorStore):
-    """Exact inner product (IndexFlatIP) with external ids (IndexIDMap2)."""
+    """FAISS inner product with external ids, the index type chosen by size.
+
+    Up to `exact_limit` vectors: exact search (IndexFlatIP), 1.5 KB a vector at 384 dimensions.
+    Above: an inverted file with 8-bit scalar quantisation (IVF with 2·√n lists, SQ8): a quarter of the
+    memory, and `nprobe` lists searched per query, set so recall@10 against exact stays >= 0.95
+    (measured by `assistant bench`).
+    """
 
     name = "faiss"
     filename = "dense.faiss"
+    exact_limit = 200_000
+    nprobe = 32
 
-    def __init__(self, dim: int, index=None) -> None:
+    def __init__(self, dim: int, index=None, expected: int = 0) -> None:
         faiss = _faiss()
         self.dim = dim
-        self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        if index is None:
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim)) if expected <= self.exact_limit else self._ivf(expected)
+        self.index = index
+
+    def _ivf(self, n: int):
+        faiss = _faiss()
+        nlist = max(64, int(2 * n**0.5))
+        quantizer = faiss.IndexFlatIP(self.dim)
+        self._quantizer = quantizer  # keep the Python object alive as long as the index
+        return faiss.IndexIVFScalarQuantizer(quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                             faiss.METRIC_INNER_PRODUCT)
+
+    @property
+    def kind(self) -> str:
+        return "ivf-sq8" if hasattr(self.index, "nprobe") else "flat"
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        if len(ids):
-            self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), np.asarray(ids, np.int64))
+        if not len(ids):
+            return
+        vectors = np.ascontiguousarray(vectors, np.float32)
+        if not self.index.is_trained:
+            sample = vectors[np.random.default_rng(0).permutation(len(vectors))[: 40 * self.index.nlist]]
+            self.index.train(sample)
+        self.index.add_with_ids(vectors, np.asarray(ids, np.int64))
 
     def remove(self, ids: np.ndarray) -> None:
         if len(ids):
@@ -55,9 +82,12 @@ class FaissStore(VectorStore):
         k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, np.int64)))
+        sel = faiss.IDSelectorBatch(np.asarray(allowed, np.int64)) if allowed is not None else None
+        if self.kind == "flat":
+            params = faiss.SearchParameters(sel=sel) if sel is not None else None
+        else:
+            params = faiss.SearchParametersIVF(sel=sel, nprobe=self.nprobe) if sel is not None else \
+                faiss.SearchParametersIVF(nprobe=self.nprobe)
         scores, ids = self.index.search(np.asarray(query, np.float32).reshape(1, -1), k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
@@ -88,9 +118,10 @@ def _faiss():
 STORES = {"faiss": FaissStore}
 
 
-def make_store(spec: str, dim: int) -> VectorStore:
+def make_store(spec: str, dim: int, expected: int = 0) -> VectorStore:
+    """A new, empty store; `expected` (the number of vectors to come) lets it pick its index type."""
     try:
-        return STORES[spec](dim)
+        return STORES[spec](dim, expected=expected)
     except KeyError:
         raise ValueError(f"unknown vector store {spec!r}; choose one of: {', '.join(STORES)}") from None
 

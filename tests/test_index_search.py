@@ -187,3 +187,29 @@ def test_relative_years_and_content_regions(tmp_path, fake):
     r = a.ask("哪家企业研发生产的新冠灭活疫苗成为广东省率先获批上市的新冠疫苗？")
     assert not r.abstained and r.passages[0].report.title == "2025年示例报告"
     assert a.index.reports[r.answer.doc_id].text[r.answer.start : r.answer.end] == "康泰生物"
+
+
+def test_large_stores_use_ivf_with_high_recall(tmp_path, monkeypatch):
+    from assistant.stores import FaissStore, load_store
+
+    monkeypatch.setattr(FaissStore, "exact_limit", 1000)
+    rng = np.random.default_rng(1)
+    centers = rng.normal(size=(40, 32))
+    x = (centers[rng.integers(0, 40, 5000)] + 0.3 * rng.normal(size=(5000, 32))).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    store = FaissStore(32, expected=len(x))
+    store.add(np.arange(len(x)), x)
+    assert store.kind == "ivf-sq8" and len(store) == 5000
+    queries = x[:50] + 0.05 * rng.normal(size=(50, 32)).astype(np.float32)
+    recall = []
+    for q in queries:
+        exact = set(np.argsort(-(x @ q))[:10].tolist())
+        got, _ = store.search(q, 10)
+        recall.append(len(exact & set(got.tolist())) / 10)
+    assert np.mean(recall) >= 0.95
+    allowed = np.arange(2500, 5000)
+    got, _ = store.search(queries[0], 5, allowed=allowed)
+    assert all(2500 <= i < 5000 for i in got)
+    store.save(tmp_path)
+    again = load_store("faiss", tmp_path, 32)
+    assert again.kind == "ivf-sq8" and again.search(queries[1], 10)[0].tolist() == store.search(queries[1], 10)[0].tolist()
