@@ -51,8 +51,8 @@ def test_compare_by_year_tells_targets_from_results(tmp_path, fake):
 
 def test_a_report_that_does_not_state_it_gets_no_borrowed_number(tmp_path, fake):
     corpus = national(tmp_path)
-    (corpus / "2022.txt").write_text("2022年中华人民共和国国务院政府工作报告\n二、2022年工作安排\n今年要稳住经济大盘，居民消费价格涨幅3%左右。\n",
-                                     encoding="utf-8")
+    text = "2022年中华人民共和国国务院政府工作报告\n二、2022年工作安排\n今年要稳住经济大盘，居民消费价格涨幅3%左右。\n"
+    (corpus / "2022.txt").write_text(text, encoding="utf-8")
     a = Assistant.build([corpus], tmp_path / "idx", fake)
     rows = {r["key"]: r for r in compare(a, "历年政府工作报告提出的国内生产总值增长目标是多少？")["rows"]}
     assert rows["2022"]["value"] is None and rows["2022"]["reason"]
