@@ -106,7 +106,7 @@ def main() -> None:
         sections.append(f"### {set_name} on corpus/ + the 134 shared reports\n\n"
                         + table(list(results.items()), METRICS) + f"\n\n![hit@k](hitk_{set_name}.png)\n")
     seed_m = {name: evaluate(seed, sets["dev_corpus"], k=10, params=p)[0] for name, p in SYSTEMS.items()}
-    sections.insert(0, "### dev_corpus on corpus/ alone (the bundled report)\n\n" + table(list(seed_m.items()), METRICS))
+    sections.insert(0, "### dev_corpus on corpus/ alone (the bundled report)\n\n" + table(list(seed_m.items()), METRICS) + "\n")
     external = []
     if not args.skip_external:
         for label, data, t2s in [("CMRC2018 dev", SHARED / "cmrc2018" / "cmrc2018_dev.json", False),
