@@ -89,9 +89,10 @@ def answer_type_fits(text: str, qtype: str) -> bool:
 
 
 def sentence_score(sentence: str, terms: list[str], bm25: BM25, qtype: str | None) -> float:
-    """IDF mass of question terms found in the sentence, plus a bonus when the expected answer type occurs."""
-    found = set(tokenize(sentence))
-    score = sum(bm25.idf(t) for t in terms if t in found)
+    """IDF mass of question terms found in the sentence, plus a bonus when the expected answer type occurs.
+    (Substring presence, not a second segmentation: this runs for every sentence of the top passages.)"""
+    lowered = sentence.lower()
+    score = sum(bm25.idf(t) for t in terms if t in lowered)
     if qtype and answer_type_fits(sentence, qtype):
         score += 1.5
     return score
