@@ -98,15 +98,6 @@ def sentence_score(sentence: str, terms: list[str], bm25: BM25, qtype: str | Non
     return score
 
 
-def coverage(text: str, terms: list[str], bm25: BM25) -> float:
-    """Share of the question's IDF mass present in `text`."""
-    if not terms:
-        return 0.0
-    found = set(tokenize(text))
-    total = sum(bm25.idf(t) for t in terms)
-    return sum(bm25.idf(t) for t in terms if t in found) / total if total else 0.0
-
-
 def best_sentence(text: str, terms: list[str], bm25: BM25, qtype: str | None) -> tuple[int, int, float]:
     best = (0, len(text), -1.0)
     for s, e in sentence_spans(text, 0, len(text)):

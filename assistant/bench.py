@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import resource
-import shutil
 import statistics
 import tempfile
 import time
@@ -158,5 +157,4 @@ def run(index_dir: str | Path, questions: list[str], sizes: list[int]) -> dict:
     qvecs = np.stack([a.embedder.embed_query(q) for q in questions[:100]])
     out["vectors"] = [vector_scale(a.index.embeddings, qvecs, n) for n in [len(a.index.chunks), *sizes]]
     out["bm25"] = [bm25_scale(a, questions, max(1, n // len(a.index.chunks))) for n in sizes]
-    shutil.rmtree(Path(tempfile.gettempdir()) / "assistant-bench", ignore_errors=True)
     return out

@@ -60,21 +60,18 @@ class Hit:
     ranks: dict = field(default_factory=dict)
 
 
-def report_prior(report: Report, info: QueryInfo) -> float:
+def report_prior(report: Report, info: QueryInfo, next_year_prior: float = 0.5) -> float:
     """How well a report matches the years and regions a question names (0 = not at all)."""
-    prior = 1.0
-    if info.regions:
-        if report.region not in info.regions:
-            return 0.0
+    if info.regions and report.region not in info.regions:
+        return 0.0
     if info.years:
         years = report.years or ((report.year,) if report.year else ())
         if any(y in years for y in info.years):
-            prior *= 1.0
-        elif report.year is not None and any(report.year == y + 1 for y in info.years):
-            prior *= 0.5
-        else:
-            return 0.0
-    return prior
+            return 1.0
+        if report.year is not None and any(report.year == y + 1 for y in info.years):
+            return next_year_prior
+        return 0.0
+    return 1.0
 
 
 def steering(index: IndexData, info: QueryInfo, allowed_docs: list[str], params: SearchParams) -> dict[str, float]:
@@ -83,13 +80,7 @@ def steering(index: IndexData, info: QueryInfo, allowed_docs: list[str], params:
         return {}
     if info.relative and not info.years:
         info = resolve_relative(index, info, allowed_docs)
-    priors = {}
-    for d in allowed_docs:
-        p = report_prior(index.reports[d], info)
-        if p > 0 and p < 1.0:
-            p = params.next_year_prior
-        if p > 0:
-            priors[d] = p
+    priors = {d: p for d in allowed_docs if (p := report_prior(index.reports[d], info, params.next_year_prior)) > 0}
     if not priors and info.regions and info.years:
         # the named region has no report of that year: fall back to the region alone
         region_only = QueryInfo(info.text, regions=info.regions)
