@@ -101,13 +101,14 @@ class Assistant:
         terms = question_terms(info.text)
         if qvec is None and params.mode != "bm25":
             qvec = self.embedder.embed_query(info.text)
-        hits = search(self.index, qvec, tokenize(info.text), info, k, filters, params, terms, question_type(info.text))
-        result = self._compose(question, hits, terms, qvec)
+        qtype = question_type(info.text)
+        hits = search(self.index, qvec, tokenize(info.text), info, k, filters, params, terms, qtype)
+        result = self._compose(question, hits, terms, qtype, qvec)
         result.warnings = warnings
         return result
 
-    def _compose(self, question: str, hits: list[Hit], terms: list[str], qvec: np.ndarray | None = None) -> Result:
-        qtype = question_type(question)
+    def _compose(self, question: str, hits: list[Hit], terms: list[str], qtype: str | None,
+                 qvec: np.ndarray | None = None) -> Result:
         passages = []
         for rank, h in enumerate(hits, 1):
             c = self.index.chunks[h.row]
@@ -115,14 +116,16 @@ class Assistant:
             passages.append(Passage(rank, chunk, self.index.reports[c.doc_id], term_highlights(c.text, terms)))
         if not passages:
             return Result(question, True, None, [])
-        best = max(range(min(3, len(passages))), key=lambda i: _sentence_rank(passages[i], terms, self, qtype, i))
+        # the best sentence of each of the top 3 passages; a lower-ranked passage must beat a higher one clearly
+        sentences = [best_sentence(p.chunk.text, terms, self.index.bm25, qtype) for p in passages[:3]]
+        best = max(range(len(sentences)), key=lambda i: sentences[i][2] - 0.5 * i)
         if best:  # the passage with the answering sentence is cited first
             passages.insert(0, passages.pop(best))
             hits = [hits[best], *hits[:best], *hits[best + 1 :]]
             for rank, p in enumerate(passages, 1):
                 p.rank = rank
         top = passages[0]
-        s, e, _ = best_sentence(top.chunk.text, terms, self.index.bm25, qtype)
+        s, e, _ = sentences[best]
         if self._too_weak(hits, terms, qvec):
             for p in passages:
                 p.low_confidence = True
@@ -154,11 +157,6 @@ class Assistant:
         if sure is None or qvec is None or best < self.floor_coverage:
             return True
         return float((self.index.embeddings[rows] @ qvec).max()) < sure
-
-
-def _sentence_rank(p: Passage, terms, a: Assistant, qtype, i: int) -> float:
-    _, _, score = best_sentence(p.chunk.text, terms, a.index.bm25, qtype)
-    return score - 0.5 * i  # prefer the higher-ranked passage on near ties
 
 
 def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Highlight]:
