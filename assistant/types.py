@@ -101,6 +101,7 @@ class Result:
     answer: Answer | None
     passages: list[Passage]
     warnings: list[str] = field(default_factory=list)
+    evidence: tuple[float, float | None] | None = None  # (coverage, cosine) the refusal was decided on
 
     def cited_answer(self) -> str:
         """The answer for people: 根据《title》（section）：sentence[n], with [n] the passage's rank."""

@@ -19,30 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant.answer import question_terms  # noqa: E402
 from assistant.evaluate import load_questions  # noqa: E402
-from assistant.query import is_scope_word  # noqa: E402
 
 
-def features(a: Assistant, question: str) -> tuple[float, float]:
-    """What the refusal rule looks at: best content-word coverage and best cosine among the top 3 passages."""
-    import numpy as np
-
-    a.min_coverage = 0.0
+def features(a: Assistant, question: str) -> tuple[float, float | None]:
+    """The refusal evidence of one question (best coverage and cosine among the top 3 passages)."""
     r = a.ask(question, k=3)
-    content = [t for t in question_terms(r.question) if not is_scope_word(t)]
-    if not r.passages:
-        return 0.0, 0.0
-    rows = np.array([int(next(i for i in a.index.doc_rows[p.chunk.doc_id] if a.index.chunks[i].id == p.chunk.id))
-                     for p in r.passages])
-    dense = float((a.index.embeddings[rows] @ a.embedder.embed_query(r.question)).max())
-    return (float(a.index.bm25.coverage(rows, content).max()) if content else 1.0), dense
-
-
-def refused(cov: float, dense: float, threshold: float, floor: float, sure: float | None) -> bool:
-    if cov >= threshold:
-        return False
-    return sure is None or cov < floor or dense < sure
+    return r.evidence if r.evidence else (0.0, 0.0)
 
 
 def main() -> None:
@@ -64,8 +47,7 @@ def main() -> None:
     neg = [(c, d) for u, c, d in scored if u]
     rows = []
     for t in [x / 100 for x in range(0, 71, 5)]:
-        rows.append((t, sum(refused(c, d, t, floor, sure) for c, d in pos),
-                     sum(refused(c, d, t, floor, sure) for c, d in neg)))
+        rows.append((t, sum(a.refuses(c, d, t) for c, d in pos), sum(a.refuses(c, d, t) for c, d in neg)))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"Answerable: {len(pos)}, negatives: {len(neg)} (index {args.index}). Refuse when the best "
