@@ -6,7 +6,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from .answer import key_term_end
+from .answer import answer_span, best_sentence, key_term_end, question_terms, question_type
+from .lexical import tokenize
 from .query import parse_query
 from .regions import NATIONAL
 from .search import Filters
@@ -144,12 +145,11 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
     if result.abstained or not result.answer:
         base.reason = "the report does not state it"
         return base
+    qtype, terms = question_type(question), question_terms(question)
+    specific = [w for w in tokenize(question) if len(w) >= 3]  # 赤字率, 城镇新增就业: the term the figure belongs to
     candidates = []
     for p in result.passages:
-        from .answer import answer_span, best_sentence, question_terms, question_type
-
-        qtype = question_type(question)
-        s, e, score = best_sentence(p.chunk.text, question_terms(question), assistant.index.bm25, qtype)
+        s, e, score = best_sentence(p.chunk.text, terms, assistant.index.bm25, qtype)
         sentence = p.chunk.text[s:e]
         span = answer_span(sentence, question, qtype)
         if not span:
@@ -160,12 +160,12 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
         kind = sentence_kind(sentence, p.chunk.section)
         fit = 1.0 if wanted and kind == wanted else 0.0
         term_end = key_term_end(sentence, question)
-        follows = term_end is not None and 0 <= span.start - term_end <= 12 and _key_is_specific(sentence, question)
+        follows = term_end is not None and 0 <= span.start - term_end <= 12 and any(w in sentence for w in specific)
         candidates.append((follows, fit, score - 0.5 * (p.rank - 1), p, s, span, value, kind, sentence))
     if any(c[0] for c in candidates):  # never borrow a number that does not belong to the asked term
         candidates = [c for c in candidates if c[0]]
-    elif candidates and _key_is_specific_anywhere(candidates, question):
-        candidates = []
+    elif specific and not any(w in c[8] for c in candidates for w in specific):
+        candidates = []  # the question names a specific term none of the candidate sentences holds
     if not candidates:
         base.reason = "no figure for the asked term in the passages of this report"
         return base
@@ -174,20 +174,6 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
     start = p.chunk.start + s + span.start
     return Row(key=key, title=report.title, doc_id=report.doc_id, value=value, kind=kind, sentence=sentence,
                chunk_id=p.chunk.id, start=start, end=start + len(value), **parsed)
-
-
-def _key_is_specific(sentence: str, question: str) -> bool:
-    from .lexical import tokenize
-
-    return any(len(w) >= 3 and w in sentence for w in tokenize(question))
-
-
-def _key_is_specific_anywhere(candidates, question: str) -> bool:
-    """The question names a specific term (赤字率, 城镇新增就业) that none of the candidate sentences holds."""
-    from .lexical import tokenize
-
-    specific = [w for w in tokenize(question) if len(w) >= 3]
-    return bool(specific) and not any(any(w in c[8] for w in specific) for c in candidates)
 
 
 def plot(table: dict, path: str) -> None:
