@@ -22,6 +22,8 @@ def watch(paths: list[str], on_change: Callable[[], None], settle: float = 2.0, 
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event) -> None:
+            if event.event_type not in ("created", "modified", "deleted", "moved"):
+                return  # opening and reading files (as every build does) is not a change
             names = [getattr(event, "src_path", ""), getattr(event, "dest_path", "")]
             if any(Path(str(n)).suffix.lower() in SUFFIXES for n in names if n):
                 last[0] = time.monotonic()

@@ -223,3 +223,20 @@ def test_unchanged_passages_are_not_segmented_again(two_years, tmp_path, monkeyp
     np_scores = second.index.bm25.scores(index.tokenize(q))
     rebuilt = Assistant.build([two_years], tmp_path / "idx2", FakeEmbedder()).index.bm25.scores(real(q))
     assert np_scores.tolist() == rebuilt.tolist()  # cached tokens give the same BM25 as fresh ones
+
+
+def test_watch_ignores_reads(two_years):
+    """A build reads every report; that must not count as a change (or watch would re-index forever)."""
+    from assistant.watch import watch
+
+    calls, stop = [], threading.Event()
+    t = threading.Thread(target=watch, args=([str(two_years)], lambda: calls.append(1), 0.3, stop))
+    t.start()
+    time.sleep(0.5)
+    for _ in range(3):
+        for f in two_years.glob("*.txt"):
+            f.read_bytes()
+        time.sleep(0.4)
+    stop.set()
+    t.join()
+    assert calls == []
