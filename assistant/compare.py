@@ -149,7 +149,7 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
     specific = [w for w in tokenize(question) if len(w) >= 3]  # 赤字率, 城镇新增就业: the term the figure belongs to
     candidates = []
     for p in result.passages:
-        s, e, score = best_sentence(p.chunk.text, terms, assistant.index.bm25, qtype)
+        s, e, score = best_sentence(p.chunk.text, terms, assistant.index.bm25, qtype, report.title)
         sentence = p.chunk.text[s:e]
         span = answer_span(sentence, question, qtype)
         if not span:
