@@ -200,6 +200,8 @@ def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
     s, e = min(candidates, key=rank)
     if unit:
         e = _with_counted_noun(sentence, question, unit, e)
+    if qtype == "number":  # 达到3.0% -> 3.0%: the verb is not part of the figure (超过/近/约 are: they qualify it)
+        s += len(re.match(r"(?:达到|达|累计)?", sentence[s:e]).group(0))
     return Span(s, e, qtype)
 
 

@@ -18,6 +18,7 @@ from .ingest import FieldMap, load_reports
 from .lexical import tokenize
 from .query import MAX_QUESTION_CHARS, is_scope_word, normalise_question, parse_query
 from .search import Filters, Hit, SearchParams, search
+from .stores import resolve_store
 from .types import Answer, Chunk, Highlight, Passage, Result
 
 log = logging.getLogger(__name__)
@@ -56,23 +57,27 @@ class Assistant:
         rebuild: bool = False,
         progress: Callable[[int, int], None] | None = None,
         wait: bool = False,
+        store: str | None = None,
     ) -> Assistant:
         """Index the reports under `paths` into `index_dir`, embedding only text not embedded before.
 
-        Nothing is written when the reports, embedder and chunking match the index already there.
+        Nothing is written when the reports, embedder, chunking and store match the index already there.
+        `store` is "faiss" or a Milvus URI; by default the index keeps the store it has (FAISS for a new one).
         One build at a time per index directory: another raises BuildLocked, or waits if `wait`.
         """
         t0 = time.perf_counter()
         emb = make_embedder(embedder) if isinstance(embedder, str) else embedder
         reports, warnings = load_reports(list(paths), fields)
         with build_lock(index_dir, wait):
-            previous = None if rebuild else _previous(index_dir, emb)
-            if previous is not None and is_up_to_date(previous, reports, emb, chunking):
+            previous = _previous(index_dir, emb)
+            store = resolve_store(store, previous.manifest.get("store") if previous else None)
+            previous = None if rebuild else previous
+            if previous is not None and is_up_to_date(previous, reports, emb, chunking, store):
                 data, stats = previous, BuildStats(reports=len(reports), chunks=len(previous.chunks),
                                                    reused=len(previous.chunks), up_to_date=True,
                                                    unchanged=[r.title for r in reports])
             else:
-                data, stats = build_index(reports, emb, index_dir, chunking, reuse=previous, progress=progress)
+                data, stats = build_index(reports, emb, index_dir, chunking, store, reuse=previous, progress=progress)
         stats.warnings = warnings
         stats.seconds = time.perf_counter() - t0
         a = cls(data, emb)
@@ -165,6 +170,20 @@ class Assistant:
             return False
         sure = self.sure_dense.get(getattr(self.embedder, "spec", ""))
         return sure is None or dense is None or coverage < self.floor_coverage or dense < sure
+
+
+def migrate(index_dir: str | Path, store: str, progress: Callable[[int, int], None] | None = None) -> BuildStats:
+    """Move an index to another vector store (e.g. FAISS -> Milvus) with the vectors it has: nothing is embedded."""
+    t0 = time.perf_counter()
+    with build_lock(index_dir):
+        manifest = read_manifest(index_dir)
+        current = Assistant.open(index_dir)
+        target = resolve_store(store, manifest["store"])
+        reports = list(current.index.reports.values())
+        data, stats = build_index(reports, current.embedder, index_dir, ChunkParams(**manifest["chunking"]), target,
+                                  reuse=current.index, progress=progress)
+    stats.seconds = time.perf_counter() - t0
+    return stats
 
 
 def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Highlight]:

@@ -46,9 +46,17 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--title-field", help="record field holding the title")
     p.add_argument("--year-field", help="record field holding the year or date")
     p.add_argument("--region-field", help="record field holding the region")
+    p.add_argument("--store", help="vector store: faiss (default for a new index) | milvus:///path/to/file.db "
+                   "(Milvus Lite) | milvus://host:19530 (server; token in MILVUS_TOKEN); recorded in the index")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("migrate", help="move an index to another vector store (e.g. Milvus) without re-embedding")
+    p.add_argument("store", help="milvus:///path/to/file.db | milvus://host:19530 | https://… | faiss")
+    p.add_argument("--index", default="index", help="index directory (default: index/)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("ask", help="ask a question")
     p.add_argument("question")
@@ -158,7 +166,8 @@ def cmd_index(args) -> int:
     fields = FieldMap(args.text_field, args.title_field, args.year_field, args.region_field)
     t0 = time.perf_counter()
     a = Assistant.build(args.paths, args.index, embedder, ChunkParams(max_chars=args.chunk_size), fields,
-                        rebuild=args.rebuild, progress=progress_bar(args.quiet or args.json), wait=args.wait)
+                        rebuild=args.rebuild, progress=progress_bar(args.quiet or args.json), wait=args.wait,
+                        store=args.store)
     s = a.stats
     s.seconds = time.perf_counter() - t0
     if args.json:
@@ -173,6 +182,20 @@ def cmd_index(args) -> int:
         )
         for w in s.warnings:
             print(f"  skipped: {w}")
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    from .api import migrate
+    from .index import read_manifest
+
+    s = migrate(args.index, args.store)
+    store = read_manifest(args.index)["store"]
+    if args.json:
+        print(json.dumps({"index": args.index, "store": store, **s.to_dict()}, ensure_ascii=False))
+    else:
+        print(f"{args.index}/ now searches {store}: {s.chunks} vectors of {s.reports} reports moved, "
+              f"{s.embedded} embedded ({s.seconds:.1f}s)")
     return 0
 
 

@@ -111,14 +111,20 @@ def build_lock(index_dir: str | Path, wait: bool = False):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def is_up_to_date(data: IndexData, reports: list[Report], embedder: Embedder, params: ChunkParams) -> bool:
+def is_up_to_date(data: IndexData, reports: list[Report], embedder: Embedder, params: ChunkParams,
+                  store: str | None = None) -> bool:
     """True when the index holds exactly these reports, from the same files, made the same way."""
     m = data.manifest
-    if m.get("embedder") != embedder.id or m.get("chunking") != params.to_dict():
+    if m.get("embedder") != embedder.id or m.get("chunking") != params.to_dict() or (store and m.get("store") != store):
         return False
     current = {r.doc_id: r.meta() for r in reports}
     stored = {d: {k: v for k, v in meta.items() if k != "chunks"} for d, meta in m.get("reports", {}).items()}
     return current == stored
+
+
+def chunk_keys(chunks: list[Chunk], hashes: list[str]) -> list[str]:
+    """A chunk's identity in a shared store: where it is in its report, and the text that was embedded."""
+    return [f"{c.id}:{h}" for c, h in zip(chunks, hashes, strict=True)]
 
 
 def text_hash(text: str) -> str:
@@ -187,9 +193,11 @@ def build_index(
     kept_sources = {r.source for r in reports}
     stats.removed = [r.title for d, r in old.items() if d not in new_ids and r.source not in kept_sources]
 
-    vector_store = make_store(store, embedder.dim, expected=len(chunks))
-    vector_store.add(np.arange(len(chunks), dtype=np.int64), vectors)
     by_doc = {r.doc_id: r for r in reports}
+    vector_store = make_store(store, embedder.dim, expected=len(chunks))
+    vector_store.sync(chunk_keys(chunks, hashes), vectors,
+                      [{"doc_id": c.doc_id, "year": by_doc[c.doc_id].year, "region": by_doc[c.doc_id].region}
+                       for c in chunks])
     lex_hashes, tokens = lexical_tokens(chunks, by_doc, reuse)
     bm25 = BM25.build(tokens)
     now = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -197,8 +205,9 @@ def build_index(
     added_at = {d: previous.get(d, now) for d in by_doc}
     data = IndexData({}, by_doc, chunks, hashes, vectors, vector_store, bm25, added_at=added_at,
                      tokens=(lex_hashes, tokens))
-    data.manifest = write_index(data, embedder, Path(index_dir), params, store)
+    data.manifest = write_index(data, embedder, Path(index_dir), params, vector_store.spec)
     data.directory = Path(index_dir) / data.manifest["data_dir"]
+    vector_store.prune()
     stats.seconds = time.perf_counter() - t0
     return data, stats
 
@@ -363,7 +372,7 @@ def load_index(index_dir: str | Path, embedder_id: str | None = None) -> IndexDa
     try:
         reports, chunks, hashes, added_at = _read_tables(data_dir / "chunks.sqlite")
         embeddings = np.load(data_dir / "embeddings.npy", allow_pickle=False)
-        store = load_store(manifest["store"], data_dir, manifest["dim"])
+        store = load_store(manifest["store"], data_dir, manifest["dim"], chunk_keys(chunks, hashes))
         bm25 = BM25.load(data_dir)
     except (OSError, ValueError, sqlite3.Error, RuntimeError, KeyError) as e:
         raise IndexCorrupt(f"{data_dir}/ cannot be read ({e}); {REBUILD_HINT}") from None

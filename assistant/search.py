@@ -105,13 +105,14 @@ def rows_of(index: IndexData, doc_ids) -> np.ndarray:
     return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
 
-def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], rows: np.ndarray | None,
+def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], docs: list[str] | None,
            params: SearchParams) -> list[Hit]:
-    """Fuse dense and BM25 rankings over `rows` (None = all rows) by weighted reciprocal rank."""
+    """Fuse dense and BM25 rankings over the chunks of `docs` (None = all) by weighted reciprocal rank."""
     n = params.candidates
     hits: dict[int, Hit] = {}
+    rows = None if docs is None else rows_of(index, docs)
     if params.mode in ("hybrid", "dense") and qvec is not None:
-        ids, scores = index.store.search(qvec, n, allowed=rows)
+        ids, scores = index.store.search(qvec, n, allowed=rows, docs=docs)
         for rank, (i, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=False)):
             h = hits.setdefault(i, Hit(i, 0.0))
             h.dense = s
@@ -174,10 +175,10 @@ def search(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], info: 
     priors = steering(index, info, allowed_docs, params)
     pool: dict[int, Hit] = {}
     if priors:
-        for h in ranked(index, qvec, qtokens, rows_of(index, priors), params):
+        for h in ranked(index, qvec, qtokens, list(priors), params):
             h.prior = priors[index.chunks[h.row].doc_id]
             pool[h.row] = h
-    for h in ranked(index, qvec, qtokens, rows_of(index, allowed_docs) if filtered else None, params):
+    for h in ranked(index, qvec, qtokens, allowed_docs if filtered else None, params):
         if h.row not in pool:
             h.prior = params.outside_prior if priors else 1.0
             pool[h.row] = h

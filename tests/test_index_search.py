@@ -143,29 +143,6 @@ def test_stale_temporary_directories_are_cleaned(tmp_path, fake):
     assert len(names) == 2 and names[1] == "manifest.json" and names[0].startswith("data-2")
 
 
-def test_store_contract_against_brute_force(tmp_path):
-    from assistant.stores import load_store, make_store
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(200, 16)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    store = make_store("faiss", 16)
-    store.add(np.arange(200), x)
-    q = x[7]
-    ids, scores = store.search(q, 10)
-    expected = np.argsort(-(x @ q), kind="stable")[:10]
-    assert ids.tolist() == expected.tolist() and ids[0] == 7
-    np.testing.assert_allclose(scores, (x @ q)[expected], rtol=1e-5)
-    allowed = np.arange(100, 200)
-    ids, _ = store.search(q, 5, allowed=allowed)
-    assert ids.tolist() == (100 + np.argsort(-(x[100:] @ q))[:5]).tolist()
-    store.remove(np.array([7]))
-    assert 7 not in store.search(q, 10)[0].tolist() and len(store) == 199
-    store.save(tmp_path)
-    again = load_store("faiss", tmp_path, 16)
-    assert again.search(q, 10)[0].tolist() == store.search(q, 10)[0].tolist()
-
-
 def test_copying_an_index_directory_keeps_it_usable(tmp_path, fake):
     Assistant.build([CORPUS], tmp_path / "idx", fake)
     shutil.copytree(tmp_path / "idx", tmp_path / "copy")
