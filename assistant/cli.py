@@ -97,6 +97,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default="index", help="index to measure (default: index/)")
     p.add_argument("--questions", default="eval/dev_shared.jsonl", help="questions to time (JSONL)")
     p.add_argument("--sizes", default="200000,1000000", help="store sizes to scale to (comma-separated)")
+    p.add_argument("--no-milvus", action="store_true", help="skip the FAISS / Milvus Lite side-by-side")
+    p.add_argument("--out", help="also write the results as markdown here (e.g. benchmarks/RESULTS.md)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_bench)
 
@@ -244,26 +246,15 @@ def cmd_serve(args) -> int:
 def cmd_bench(args) -> int:
     from pathlib import Path
 
-    from .bench import run
+    from .bench import markdown, run, summary
 
     questions = [json.loads(line)["question"] for line in Path(args.questions).read_text(encoding="utf-8").splitlines()
                  if line.strip()]
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
-    out = run(args.index, questions, sizes)
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-        return 0
-    q, ix = out["query_latency"], out["indexing"]
-    print(f"index: {out['index_chunks']} chunks; cold start {out['cold_start']['open_to_first_answer_s']} s to the first answer")
-    print(f"query: ask p50 {q['ask_p50_ms']} ms, p95 {q['ask_p95_ms']} ms; embedding the question alone p50 "
-          f"{q['embed_query_p50_ms']} ms; ratio {q['ratio_p50']}x ({q['questions']} questions)")
-    print(f"indexing: pipeline {ix['pipeline_chunks_per_s']} chunks/s ({ix['pipeline_chars_per_s']} chars/s), bare "
-          f"embedder {ix['embedder_chunks_per_s']} chunks/s: ratio {ix['ratio_pipeline_to_embedder']} ({ix['chunks']} chunks)")
-    for v in out["vectors"]:
-        print(f"vectors {v['vectors']:>9}: {v['index']:<7} build {v['build_s']} s, {v['index_mb']} MB, recall@10 "
-              f"{v['recall@10']}, search p50 {v['search_p50_ms']} ms p95 {v['search_p95_ms']} ms")
-    for b in out["bm25"]:
-        print(f"bm25 {b['documents']:>9} docs: query p50 {b['query_p50_ms']} ms, p95 {b['query_p95_ms']} ms")
+    out = run(args.index, questions, sizes, milvus=not args.no_milvus)
+    if args.out:
+        Path(args.out).write_text(markdown(out, "assistant " + " ".join(sys.argv[1:])), encoding="utf-8")
+    print(json.dumps(out, ensure_ascii=False) if args.json else "\n".join(summary(out)))
     return 0
 
 

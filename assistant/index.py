@@ -20,6 +20,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,21 +169,12 @@ def build_index(
             chunks.append(c)
             embed_texts.append(embedding_text(report, c, params))
     hashes = [text_hash(t) for t in embed_texts]
-    cached = _reusable_vectors(reuse, embedder)
-    todo = [i for i, h in enumerate(hashes) if h not in cached]
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-    for i, h in enumerate(hashes):
-        if h in cached:
-            vectors[i] = cached[h]
-    if todo:
-        done = [0]
-
-        def step(n: int) -> None:
-            done[0] += n
-            if progress:
-                progress(done[0], len(todo))
-
-        vectors[todo] = embedder.embed_passages([embed_texts[i] for i in todo], progress=step)
+    by_doc = {r.doc_id: r for r in reports}
+    # BM25 segmentation runs on the second core while the embedder (C code, GIL released) works
+    with ThreadPoolExecutor(1) as pool:
+        lexical = pool.submit(lexical_tokens, chunks, by_doc, reuse)
+        vectors, todo = embed_new(embedder, embed_texts, hashes, reuse, progress)
+        lex_hashes, tokens = lexical.result()
     stats.chunks, stats.embedded, stats.reused = len(chunks), len(todo), len(chunks) - len(todo)
     old = reuse.reports if reuse else {}
     new_ids = {r.doc_id for r in reports}
@@ -193,12 +185,10 @@ def build_index(
     kept_sources = {r.source for r in reports}
     stats.removed = [r.title for d, r in old.items() if d not in new_ids and r.source not in kept_sources]
 
-    by_doc = {r.doc_id: r for r in reports}
     vector_store = make_store(store, embedder.dim, expected=len(chunks))
     vector_store.sync(chunk_keys(chunks, hashes), vectors,
                       [{"doc_id": c.doc_id, "year": by_doc[c.doc_id].year, "region": by_doc[c.doc_id].region}
                        for c in chunks])
-    lex_hashes, tokens = lexical_tokens(chunks, by_doc, reuse)
     bm25 = BM25.build(tokens)
     now = time.strftime("%Y-%m-%d %H:%M:%S")
     previous = reuse.added_at if reuse else {}
@@ -210,6 +200,28 @@ def build_index(
     vector_store.prune()
     stats.seconds = time.perf_counter() - t0
     return data, stats
+
+
+def embed_new(embedder: Embedder, texts: list[str], hashes: list[str], reuse: IndexData | None,
+              progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, list[int]]:
+    """Vectors for every text: reused from `reuse` when the same text was embedded before, else embedded.
+    Returns (vectors, positions embedded now)."""
+    cached = _reusable_vectors(reuse, embedder)
+    todo = [i for i, h in enumerate(hashes) if h not in cached]
+    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    for i, h in enumerate(hashes):
+        if h in cached:
+            vectors[i] = cached[h]
+    if todo:
+        done = [0]
+
+        def step(n: int) -> None:
+            done[0] += n
+            if progress:
+                progress(done[0], len(todo))
+
+        vectors[todo] = embedder.embed_passages([texts[i] for i in todo], progress=step)
+    return vectors, todo
 
 
 def lexical_tokens(chunks: list[Chunk], by_doc: dict[str, Report], reuse: IndexData | None):

@@ -272,19 +272,47 @@ def load_file(path: Path, fields: FieldMap = FieldMap()) -> list[Report]:
     return [make_report(text, source, title, find_year(title, path.stem))]
 
 
-def load_reports(paths: Iterable[str | Path], fields: FieldMap = FieldMap()) -> tuple[list[Report], list[str]]:
+# formats whose parsing is slow Python (zip/XML, PDF content streams): worth a second process
+SLOW_SUFFIXES = {".docx", ".pdf"}
+PARALLEL_MIN_FILES = 4
+
+
+def _load_one(path: Path, fields: FieldMap) -> list[Report] | str:
+    """The reports of one file, or why it was skipped."""
+    try:
+        return load_file(path, fields)
+    except Unreadable as e:
+        return f"{path}: {e}; skipped"
+    except OSError as e:
+        return f"{path}: cannot read ({e.strerror}); skipped"
+
+
+def _load_all(files: list[Path], fields: FieldMap, workers: int | None = None) -> list[list[Report] | str]:
+    """load one file after another, or .docx/.pdf in a pool of processes when there are several (both cores)."""
+    import os
+
+    slow = [f for f in files if f.suffix.lower() in SLOW_SUFFIXES]
+    workers = workers or min(os.cpu_count() or 1, 4)
+    if workers < 2 or len(slow) < PARALLEL_MIN_FILES:
+        return [_load_one(f, fields) for f in files]
+    from concurrent.futures import ProcessPoolExecutor
+    from itertools import repeat
+
+    with ProcessPoolExecutor(workers) as pool:
+        parsed = dict(zip(slow, pool.map(_load_one, slow, repeat(fields), chunksize=2), strict=True))
+    return [parsed[f] if f in parsed else _load_one(f, fields) for f in files]
+
+
+def load_reports(paths: Iterable[str | Path], fields: FieldMap = FieldMap(),
+                 workers: int | None = None) -> tuple[list[Report], list[str]]:
     """Read every report under `paths`. Returns (reports, warnings); duplicates are kept once."""
+    paths = list(paths)
     reports: list[Report] = []
     warnings: list[str] = []
     seen: dict[str, str] = {}
-    for path in iter_files(paths):
-        try:
-            found = load_file(path, fields)
-        except Unreadable as e:
-            warnings.append(f"{path}: {e}; skipped")
-            continue
-        except OSError as e:
-            warnings.append(f"{path}: cannot read ({e.strerror}); skipped")
+    for found in _load_all(list(iter_files(paths)), fields, workers):
+        if isinstance(found, str):
+            warnings.append(found)
             continue
         for report in found:
             if report.doc_id in seen:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -23,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
+from assistant.bench import machine  # noqa: E402
 from assistant.chunking import ChunkParams  # noqa: E402
 from assistant.evaluate import evaluate, load_questions  # noqa: E402
 from assistant.search import SearchParams  # noqa: E402
@@ -41,14 +40,6 @@ SYSTEMS = {
 METRICS = ["n", "hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "answer_accuracy", "highlight_coverage",
            "span_em", "span_f1", "refusal_precision", "refusal_recall", "false_refusals", "latency_p50_ms",
            "latency_p95_ms"]
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal"))) / 2**20
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 def build(paths, name: str, params: ChunkParams = ChunkParams()) -> tuple[Assistant, float]:

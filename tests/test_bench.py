@@ -17,3 +17,20 @@ def test_bm25_scale_runs_on_tiled_postings(tmp_path, fake):
     a = Assistant.build([CORPUS], tmp_path / "idx", fake)
     out = bm25_scale(a, ["创新载体多少家", "高新区排名"], 3)
     assert out["documents"] == 3 * len(a.index.chunks) and out["query_p50_ms"] >= 0
+
+
+def test_faiss_and_milvus_lite_side_by_side_agree(tmp_path, fake):
+    import os
+
+    import pytest
+
+    if os.environ.get("REQUIRE_ALL_BACKENDS") != "1":
+        pytest.importorskip("pymilvus")
+    from assistant.bench import stores_side_by_side
+
+    a = Assistant.build([CORPUS], tmp_path / "idx", fake)
+    out = stores_side_by_side(a, ["创新载体多少家", "高新区综合排名第几", "新增国家高新技术企业多少家"], tmp_path)
+    n = len(a.index.chunks)
+    assert out["faiss"]["vectors"] == out["milvus-lite"]["vectors"] == n
+    assert out["same_top5_in_same_order"] == "3/3"
+    assert a.index.store.name == "faiss"  # the index's own store is put back

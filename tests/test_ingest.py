@@ -148,3 +148,20 @@ def test_pdf(tmp_path):
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
     with pytest.raises(Unreadable, match="pdf"):
         load_file(tmp_path / "broken.pdf")
+
+
+def test_parallel_parsing_gives_what_serial_parsing_gives(tmp_path):
+    import docx
+
+    for i in range(5):
+        d = docx.Document()
+        d.add_paragraph(f"202{i}年示例市政府工作报告")
+        d.add_paragraph(f"地区生产总值增长{i}.5%左右。新增企业{i}00家。")
+        d.save(tmp_path / f"r{i}.docx")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    (tmp_path / "note.txt").write_text("2024年示例县工作总结\n完成投资10亿元。", encoding="utf-8")
+    serial = load_reports([tmp_path], workers=1)
+    parallel = load_reports([tmp_path], workers=2)
+    assert parallel == serial
+    assert [r.title for r in serial[0]] == ["2024年示例县工作总结", *[f"202{i}年示例市政府工作报告" for i in range(5)]]
+    assert len(serial[1]) == 1 and "broken.pdf" in serial[1][0]
