@@ -69,9 +69,8 @@ class Assistant:
         emb = make_embedder(embedder) if isinstance(embedder, str) else embedder
         reports, warnings = load_reports(list(paths), fields)
         with build_lock(index_dir, wait):
-            previous = _previous(index_dir, emb)
-            store = resolve_store(store, previous.manifest.get("store") if previous else None)
-            previous = None if rebuild else previous
+            store = resolve_store(store, _recorded_store(index_dir))
+            previous = None if rebuild else _previous(index_dir, emb)
             if previous is not None and is_up_to_date(previous, reports, emb, chunking, store):
                 data, stats = previous, BuildStats(reports=len(reports), chunks=len(previous.chunks),
                                                    reused=len(previous.chunks), up_to_date=True,
@@ -200,6 +199,14 @@ def check_question(question: str) -> tuple[str, list[str]]:
         log.warning(warnings[-1])
         question = question[:MAX_QUESTION_CHARS]
     return question, warnings
+
+
+def _recorded_store(index_dir: str | Path) -> str | None:
+    """The vector store the index at `index_dir` uses (even when the index itself cannot be loaded)."""
+    try:
+        return read_manifest(index_dir).get("store")
+    except (IndexMissing, IndexCorrupt, IndexMismatch):
+        return None
 
 
 def _previous(index_dir: str | Path, emb: Embedder) -> IndexData | None:

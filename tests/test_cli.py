@@ -49,3 +49,28 @@ def test_user_errors_have_no_traceback(tmp_path):
 def test_serve_rejects_a_malformed_auth(tmp_path):
     r = run("serve", "--index", str(tmp_path / "idx"), "--auth", "nopassword")
     assert r.returncode == 2 and "USER:PASS" in r.stderr
+
+
+def test_milvus_store_from_the_command_line(tmp_path, capsys):
+    import os
+
+    import pytest
+
+    if os.environ.get("REQUIRE_ALL_BACKENDS") != "1":
+        pytest.importorskip("pymilvus")
+    idx, db = str(tmp_path / "idx"), tmp_path / "m.db"
+    assert main(["index", str(CORPUS), "--index", idx, "--embedder", "fake", "--store", f"milvus://{db}", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert manifest["store"].startswith(f"milvus://{db}?collection=reports_") and summary["embedded"] > 0
+    assert main(["ask", "累计布局建设了多少家创新载体？", "--index", idx, "--json"]) == 0  # no --store: from the manifest
+    assert "3070家" in json.loads(capsys.readouterr().out)["passages"][0]["text"]
+
+    faiss_idx = str(tmp_path / "faiss-idx")
+    assert main(["index", str(CORPUS), "--index", faiss_idx, "--embedder", "fake", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["migrate", f"milvus://{db}?collection=moved", "--index", faiss_idx, "--json"]) == 0
+    moved = json.loads(capsys.readouterr().out)
+    assert moved["store"] == f"milvus://{db}?collection=moved" and moved["embedded"] == 0
+    assert main(["ask", "累计布局建设了多少家创新载体？", "--index", faiss_idx, "--json"]) == 0
+    assert "3070家" in json.loads(capsys.readouterr().out)["passages"][0]["text"]

@@ -138,3 +138,18 @@ def test_an_index_kept_in_milvus_lite(tmp_path):
         ranks_f = [p.chunk.id for p in faiss_a.ask(item["question"]).passages]
         ranks_m = [p.chunk.id for p in milvus_a.ask(item["question"]).passages]
         assert ranks_f == ranks_m, item["question"]
+
+
+def test_milvus_collection_damaged_or_of_another_dimension(tmp_path, fake):
+    _milvus_available()
+    from assistant.errors import IndexCorrupt
+
+    a = Assistant.build([CORPUS], tmp_path / "idx", fake, store=f"milvus://{tmp_path}/m.db")
+    store = a.index.store
+    with pytest.raises(ValueError, match="holds 256-dimensional vectors, the index needs 384"):
+        make_store(store.spec, 384)
+    store.client.delete(store.collection, ids=[int(store._pks[0])])  # someone else deleted a vector
+    with pytest.raises(IndexCorrupt, match="lacks 1 of the index's"):
+        Assistant.open(tmp_path / "idx", fake)
+    b = Assistant.build([CORPUS], tmp_path / "idx", fake, rebuild=True)  # the fix the message names
+    assert len(b.index.store._held()) == len(b.index.chunks)
