@@ -25,3 +25,7 @@ class IndexCorrupt(AssistantError):
 
 class IndexMismatch(AssistantError):
     pass
+
+
+class StoreUnavailable(AssistantError):
+    """The vector store named in the index cannot be reached (a Milvus server down, a Lite file in use)."""

@@ -177,7 +177,18 @@ class MilvusStore(VectorStore):
             for name in ("grpc._server", "pymilvus.client.iterator.query_iterator"):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
             token = os.environ.get("MILVUS_TOKEN", "")
-            cls._clients[uri] = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+            try:
+                cls._clients[uri] = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+            except Exception as e:  # pymilvus raises its own exception types for every connection failure
+                from .errors import StoreUnavailable
+
+                if uri.endswith(".db"):
+                    raise StoreUnavailable(
+                        f"cannot open the Milvus Lite file {uri} ({e.__class__.__name__}); Milvus Lite lets one process "
+                        "use a file at a time: stop the other `assistant serve`/`watch` on this index (or add reports "
+                        "from its page), or use a Milvus server for several processes") from None
+                raise StoreUnavailable(f"cannot reach Milvus at {uri} ({e}); is the server running, and is "
+                                       "MILVUS_TOKEN set if it needs one?") from None
         return cls._clients[uri]
 
     def _ensure_collection(self) -> None:

@@ -153,3 +153,24 @@ def test_milvus_collection_damaged_or_of_another_dimension(tmp_path, fake):
         Assistant.open(tmp_path / "idx", fake)
     b = Assistant.build([CORPUS], tmp_path / "idx", fake, rebuild=True)  # the fix the message names
     assert len(b.index.store._held()) == len(b.index.chunks)
+
+
+def test_a_milvus_lite_file_in_use_by_another_process_is_a_clear_error(tmp_path):
+    _milvus_available()
+    import subprocess
+    import sys
+    import time
+
+    from assistant.errors import StoreUnavailable
+
+    db = tmp_path / "busy.db"
+    holder = subprocess.Popen([sys.executable, "-c", f"from pymilvus import MilvusClient; c = MilvusClient({str(db)!r}); "
+                               "print('open', flush=True); import time; time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        t = time.perf_counter()
+        with pytest.raises(StoreUnavailable, match="one process"):
+            make_store(f"milvus://{db}", 8)
+        assert time.perf_counter() - t < 30
+    finally:
+        holder.kill()
