@@ -19,11 +19,40 @@ def _milvus_available() -> None:
         pytest.importorskip("milvus_lite")
 
 
-@pytest.fixture(params=["faiss", "milvus"])
+@pytest.fixture(scope="module")
+def milvus_server(tmp_path_factory):
+    """A Milvus gRPC server on a free local port (Milvus Lite's `server` mode): the network path a Milvus
+    standalone or cluster is reached by, tested without Docker."""
+    _milvus_available()
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = tmp_path_factory.mktemp("milvus-server")
+    proc = subprocess.Popen([sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for line in proc.stdout:
+            if "listening" in line:
+                break
+        else:
+            pytest.fail("the Milvus Lite server did not start")
+        yield f"milvus://127.0.0.1:{port}"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(params=["faiss", "milvus-lite", "milvus-server"])
 def store_spec(request, tmp_path):
-    if request.param == "milvus":
+    if request.param == "milvus-lite":
         _milvus_available()
         return f"milvus://{tmp_path}/contract.db"
+    if request.param == "milvus-server":
+        return request.getfixturevalue("milvus_server") + f"?collection=contract_{tmp_path.name[-8:].replace('-', '_')}"
     return "faiss"
 
 
@@ -174,3 +203,16 @@ def test_a_milvus_lite_file_in_use_by_another_process_is_a_clear_error(tmp_path)
         assert time.perf_counter() - t < 30
     finally:
         holder.kill()
+
+
+def test_an_index_on_a_milvus_server_serves_two_processes(tmp_path, milvus_server):
+    """Unlike a Lite file, a server is shared: one process builds while another answers."""
+    import subprocess
+    import sys
+
+    a = Assistant.build([CORPUS], tmp_path / "idx", "fake", store=milvus_server)
+    assert a.index.manifest["store"].startswith("http://127.0.0.1:")
+    code = ("from assistant import Assistant; r = Assistant.open(%r).ask('累计布局建设了多少家创新载体？'); "
+            "print(r.answer.span)" % str(tmp_path / "idx"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "3070家", out.stderr
