@@ -212,7 +212,7 @@ def test_an_index_on_a_milvus_server_serves_two_processes(tmp_path, milvus_serve
 
     a = Assistant.build([CORPUS], tmp_path / "idx", "fake", store=milvus_server)
     assert a.index.manifest["store"].startswith("http://127.0.0.1:")
-    code = ("from assistant import Assistant; r = Assistant.open(%r).ask('累计布局建设了多少家创新载体？'); "
-            "print(r.answer.span)" % str(tmp_path / "idx"))
+    code = (f"from assistant import Assistant; r = Assistant.open({str(tmp_path / 'idx')!r})"
+            ".ask('累计布局建设了多少家创新载体？'); print(r.answer.span)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.stdout.strip().splitlines()[-1] == "3070家", out.stderr
