@@ -72,7 +72,8 @@ def question_terms(question: str) -> list[str]:
 
 def term_highlights(text: str, terms: list[str]) -> list[Highlight]:
     """Every occurrence of a question term (longest match first, no overlaps)."""
-    wanted = sorted({t for t in terms if len(t) > 1 or not t.isascii()}, key=len, reverse=True)
+    # longest first; equal lengths in question order (a set's order changes with every process's hash seed)
+    wanted = sorted(dict.fromkeys(t for t in terms if len(t) > 1 or not t.isascii()), key=len, reverse=True)
     wanted = [t for t in wanted if t not in STOPWORDS and not (len(t) == 1 and t in "年的")]
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
@@ -208,7 +209,7 @@ def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
 def key_term_end(sentence: str, question: str) -> int | None:
     """Where the question's most specific term (its longest word found in the sentence) ends; a value
     right after it answers ("赤字率拟按3%", "城镇新增就业50万人"). 从X提高到Y gives the position of Y."""
-    words = sorted({w for w in tokenize(question) if len(w) >= 2 and w in sentence and not QUESTION_WORD.match(w)},
+    words = sorted(dict.fromkeys(w for w in tokenize(question) if len(w) >= 2 and w in sentence and not QUESTION_WORD.match(w)),
                    key=len, reverse=True)
     if not words:
         return None

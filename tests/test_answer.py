@@ -61,3 +61,16 @@ def test_a_quoted_phrase_does_not_make_a_sentence_answer_a_what_question():
     question = "该计划的目的是什么？"
     s, e, _ = best_sentence(text, question_terms(question), bm25, question_type(question))
     assert text[s:e] == "计划的目的在于建立开放数据库。"
+
+
+def test_spans_do_not_depend_on_the_process_hash_seed():
+    """Equal-length question words are taken in question order, not in a set's (per-process) order."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from assistant.answer import key_term_end; s = '就业率保持稳定，赤字率拟按4%安排。'; "
+            "print(key_term_end(s, '赤字率和就业率是多少'))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in range(6)}
+    assert outs == {str("就业率保持稳定，赤字率拟按4%安排。".index("赤字率") + 3)}
