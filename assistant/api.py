@@ -171,18 +171,20 @@ class Assistant:
         return sure is None or dense is None or coverage < self.floor_coverage or dense < sure
 
 
-def migrate(index_dir: str | Path, store: str, progress: Callable[[int, int], None] | None = None) -> BuildStats:
-    """Move an index to another vector store (e.g. FAISS -> Milvus) with the vectors it has: nothing is embedded."""
+def migrate(index_dir: str | Path, store: str, progress: Callable[[int, int], None] | None = None) -> Assistant:
+    """Move an index to another vector store (e.g. FAISS -> Milvus) with the vectors it has: nothing is embedded.
+    Returns the moved index, its BuildStats in `.stats`, like Assistant.build."""
     t0 = time.perf_counter()
     with build_lock(index_dir):
-        manifest = read_manifest(index_dir)
         current = Assistant.open(index_dir)
-        target = resolve_store(store, manifest["store"])
+        manifest = current.index.manifest
         reports = list(current.index.reports.values())
-        data, stats = build_index(reports, current.embedder, index_dir, ChunkParams(**manifest["chunking"]), target,
-                                  reuse=current.index, progress=progress)
+        data, stats = build_index(reports, current.embedder, index_dir, ChunkParams(**manifest["chunking"]),
+                                  resolve_store(store, manifest["store"]), reuse=current.index, progress=progress)
     stats.seconds = time.perf_counter() - t0
-    return stats
+    moved = Assistant(data, current.embedder)
+    moved.stats = stats
+    return moved
 
 
 def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Highlight]:

@@ -190,13 +190,12 @@ def bm25_scale(assistant, questions: list[str], factor: int) -> dict:
 def stores_side_by_side(assistant, questions: list[str], tmp: Path) -> dict:
     """FAISS and Milvus Lite holding the same index: writing its vectors, searching, and ask() end to end
     through each; and whether the two return the same passages in the same order."""
-    from .index import chunk_keys
+    from .index import chunk_attrs, chunk_keys
     from .stores import make_store
 
     idx = assistant.index
     keys = chunk_keys(idx.chunks, idx.text_hashes)
-    attrs = [{"doc_id": c.doc_id, "year": idx.reports[c.doc_id].year, "region": idx.reports[c.doc_id].region}
-             for c in idx.chunks]
+    attrs = chunk_attrs(idx.chunks, idx.reports)
     qvecs = [assistant.embedder.embed_query(q) for q in questions]
     out, passages = {}, {}
     original = idx.store

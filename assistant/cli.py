@@ -189,10 +189,9 @@ def cmd_index(args) -> int:
 
 def cmd_migrate(args) -> int:
     from .api import migrate
-    from .index import read_manifest
 
-    s = migrate(args.index, args.store)
-    store = read_manifest(args.index)["store"]
+    moved = migrate(args.index, args.store)
+    s, store = moved.stats, moved.index.manifest["store"]
     if args.json:
         print(json.dumps({"index": args.index, "store": store, **s.to_dict()}, ensure_ascii=False))
     else:

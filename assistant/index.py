@@ -128,6 +128,11 @@ def chunk_keys(chunks: list[Chunk], hashes: list[str]) -> list[str]:
     return [f"{c.id}:{h}" for c, h in zip(chunks, hashes, strict=True)]
 
 
+def chunk_attrs(chunks: list[Chunk], reports: dict[str, Report]) -> list[dict]:
+    """What a store may filter a chunk's vector on: its report, and the report's year and region."""
+    return [{"doc_id": c.doc_id, "year": reports[c.doc_id].year, "region": reports[c.doc_id].region} for c in chunks]
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -186,9 +191,7 @@ def build_index(
     stats.removed = [r.title for d, r in old.items() if d not in new_ids and r.source not in kept_sources]
 
     vector_store = make_store(store, embedder.dim, expected=len(chunks))
-    vector_store.sync(chunk_keys(chunks, hashes), vectors,
-                      [{"doc_id": c.doc_id, "year": by_doc[c.doc_id].year, "region": by_doc[c.doc_id].region}
-                       for c in chunks])
+    vector_store.sync(chunk_keys(chunks, hashes), vectors, chunk_attrs(chunks, by_doc))
     bm25 = BM25.build(tokens)
     now = time.strftime("%Y-%m-%d %H:%M:%S")
     previous = reuse.added_at if reuse else {}

@@ -159,8 +159,8 @@ def test_an_index_kept_in_milvus_lite(tmp_path):
     # the same questions through FAISS and Milvus: the same passages in the same order
     faiss_a = Assistant.build([CORPUS], tmp_path / "faiss-idx", emb)
     embedded = emb.embedded
-    stats = __import__("assistant.api", fromlist=["migrate"]).migrate(tmp_path / "faiss-idx", spec)
-    assert stats.embedded == 0 and emb.embedded == embedded
+    moved = __import__("assistant.api", fromlist=["migrate"]).migrate(tmp_path / "faiss-idx", spec)
+    assert moved.stats.embedded == 0 and emb.embedded == embedded
     milvus_a = Assistant.open(tmp_path / "faiss-idx", emb)
     assert milvus_a.index.store.name == "milvus" and milvus_a.index.manifest["store"] != manifest["store"]
     for item in load_questions(ROOT / "eval" / "dev_corpus.jsonl"):
