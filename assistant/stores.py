@@ -155,13 +155,14 @@ class MilvusStore(VectorStore):
 
     def __init__(self, spec: str, dim: int, expected: int = 0) -> None:
         self.uri, self.collection = parse_milvus_spec(spec)
-        self.spec = f"milvus://{self.uri}" if self.uri.endswith(".db") else self.uri
+        self.spec = f"milvus://{self.uri}" if is_lite(self.uri) else self.uri
         self.spec += "?" + urlencode({"collection": self.collection})
         self.dim = dim
         self.client = self._client(self.uri)
         self.keys: list[str] = []
         self.row_of: dict[int, int] = {}
         self._pks = np.zeros(0, np.int64)  # row -> pk
+        self._stale: set[int] = set()  # entities held before sync() that the new build no longer has
         self._ensure_collection()
 
     @classmethod
@@ -176,7 +177,7 @@ class MilvusStore(VectorStore):
             # Milvus Lite lacks AllocTimestamp: the query iterator logs a traceback and falls back, harmlessly
             for name in ("grpc._server", "pymilvus.client.iterator.query_iterator"):
                 logging.getLogger(name).setLevel(logging.CRITICAL)
-            if uri.endswith(".db"):
+            if is_lite(uri):
                 Path(uri).parent.mkdir(parents=True, exist_ok=True)
             token = os.environ.get("MILVUS_TOKEN", "")
             try:
@@ -184,7 +185,7 @@ class MilvusStore(VectorStore):
             except Exception as e:  # pymilvus raises its own exception types for every connection failure
                 from .errors import StoreUnavailable
 
-                if uri.endswith(".db"):
+                if is_lite(uri):
                     raise StoreUnavailable(
                         f"cannot open the Milvus Lite file {uri} ({e.__class__.__name__}); Milvus Lite lets one process "
                         "use a file at a time: stop the other `assistant serve`/`watch` on this index (or add reports "
@@ -213,11 +214,17 @@ class MilvusStore(VectorStore):
             schema.add_field("vec", DataType.FLOAT_VECTOR, dim=self.dim)
             params = c.prepare_index_params()
             # Lite searches exactly; a server picks its own ANN index (AUTOINDEX, HNSW-based)
-            params.add_index(field_name="vec", index_type="FLAT" if self.uri.endswith(".db") else "AUTOINDEX",
+            params.add_index(field_name="vec", index_type="FLAT" if is_lite(self.uri) else "AUTOINDEX",
                              metric_type="IP")
             params.add_index(field_name="doc_id", index_type="INVERTED")
             c.create_collection(self.collection, schema=schema, index_params=params)
         c.load_collection(self.collection)
+
+    def _assign(self, keys: Sequence[str]) -> None:
+        """Row i is the chunk keys[i] (a build's whole content)."""
+        self.keys = list(keys)
+        self.row_of, self._pks = {}, np.zeros(0, np.int64)
+        self._map(range(len(keys)))
 
     def _key(self, row: int) -> str:
         return self.keys[row] if row < len(self.keys) else f"row:{row}"
@@ -248,11 +255,15 @@ class MilvusStore(VectorStore):
 
     def remove(self, ids: np.ndarray) -> None:
         pks = [int(self._pks[int(i)]) for i in ids if int(i) < len(self._pks) and self._pks[int(i)] >= 0]
-        for i in range(0, len(pks), self.batch):
-            self.client.delete(self.collection, ids=pks[i : i + self.batch])
+        self._delete(pks)
         for pk in pks:
             self._pks[self.row_of.pop(pk)] = -1
-        self._flush()
+
+    def _delete(self, pks: Sequence[int]) -> None:
+        for i in range(0, len(pks), self.batch):
+            self.client.delete(self.collection, ids=list(pks[i : i + self.batch]))
+        if len(pks):
+            self._flush()
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
                docs: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -272,20 +283,17 @@ class MilvusStore(VectorStore):
         return np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.float32)
 
     def sync(self, keys: Sequence[str], vectors: np.ndarray, attrs: Sequence[dict]) -> None:
-        self.keys = list(keys)
-        self.row_of, self._pks = {}, np.zeros(0, np.int64)
-        self._map(range(len(keys)))
+        self._assign(keys)
         held = self._held()
+        self._stale = held - self.row_of.keys()
         todo = np.array([r for r, pk in enumerate(self._pks.tolist()) if pk not in held], np.int64)
         if len(todo):
             self.add(todo, vectors[todo], [attrs[i] for i in todo])
 
     def prune(self) -> None:
-        stale = [pk for pk in self._held() if pk not in self.row_of]
-        for i in range(0, len(stale), self.batch):
-            self.client.delete(self.collection, ids=stale[i : i + self.batch])
-        if stale:
-            self._flush()
+        # what sync() found that this build does not have (the build lock keeps other writers out meanwhile)
+        self._delete(sorted(self._stale))
+        self._stale = set()
 
     def _held(self) -> set[int]:
         it = self.client.query_iterator(self.collection, batch_size=self.batch * 10, filter="", output_fields=["pk"])
@@ -303,8 +311,7 @@ class MilvusStore(VectorStore):
     @classmethod
     def load(cls, spec: str, directory: Path, dim: int, keys: Sequence[str] = ()) -> MilvusStore:
         store = cls(spec, dim)
-        store.keys = list(keys)
-        store._map(range(len(keys)))
+        store._assign(keys)
         held = store._held()
         missing = sum(pk not in held for pk in store.row_of)
         if missing:
@@ -324,7 +331,7 @@ def parse_milvus_spec(spec: str) -> tuple[str, str]:
     if base.startswith(("http://", "https://")):
         return base, collection
     rest = base.removeprefix("milvus://")
-    if rest.endswith(".db"):
+    if is_lite(rest):
         return str(Path(rest).expanduser().resolve()), collection
     if not urlsplit(f"http://{rest}").hostname:
         raise ValueError(f"cannot read the Milvus address in {spec!r}; use milvus:///path/to/file.db or milvus://host:19530")
@@ -334,6 +341,11 @@ def parse_milvus_spec(spec: str) -> tuple[str, str]:
 def key_pk(key: str) -> int:
     """A stable non-negative int64 primary key for a chunk key."""
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") & (2**63 - 1)
+
+
+def is_lite(uri: str) -> bool:
+    """A Milvus Lite file rather than a server address."""
+    return uri.endswith(".db")
 
 
 def is_milvus(spec: str) -> bool:
