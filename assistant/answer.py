@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from .chunking import sentence_spans
-from .lexical import BM25, STOPWORDS, tokenize, tokenize_with_spans, tokenizer
+from .lexical import BM25, STOPWORDS, pos_tags, tokenize, tokenize_with_spans
 from .types import Highlight
 
 CN = "零〇一二两三四五六七八九十百千万亿"
@@ -233,10 +233,7 @@ def _with_counted_noun(sentence: str, question: str, unit: str, end: int) -> int
 
 def head_noun(phrase: str) -> str:
     """The noun phrase a question's wh-word modifies: 规划来描绘… -> 规划, 人才创新共同体 -> 人才创新共同体."""
-    import jieba.posseg
-
-    tokenizer()  # quiets jieba's start-up logging
-    tokens = [(w.word, w.flag) for w in jieba.posseg.dt.cut(phrase)] if phrase else []
+    tokens = pos_tags(phrase) if phrase else []
     head = ""
     for i, (word, flag) in enumerate(tokens):
         if not re.match(r"[\u4e00-\u9fffA-Za-z0-9]", word) or flag in ("uj", "ul", "p", "c", "d", "r"):

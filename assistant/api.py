@@ -13,7 +13,16 @@ from .answer import answer_span, best_sentence, question_terms, question_type, t
 from .chunking import ChunkParams
 from .embedders import Embedder, make_embedder
 from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing
-from .index import BuildStats, IndexData, build_index, build_lock, is_up_to_date, load_index, read_manifest
+from .index import (
+    BuildStats,
+    IndexData,
+    build_index,
+    build_lock,
+    clean_stale,
+    is_up_to_date,
+    load_index,
+    read_manifest,
+)
 from .ingest import FieldMap, load_reports
 from .lexical import tokenize
 from .query import MAX_QUESTION_CHARS, is_scope_word, normalise_question, parse_query
@@ -72,6 +81,7 @@ class Assistant:
             store = resolve_store(store, _recorded_store(index_dir))
             previous = None if rebuild else _previous(index_dir, emb)
             if previous is not None and is_up_to_date(previous, reports, emb, chunking, store):
+                clean_stale(Path(index_dir))  # leftovers of a build killed while writing
                 data, stats = previous, BuildStats(reports=len(reports), chunks=len(previous.chunks),
                                                    reused=len(previous.chunks), up_to_date=True,
                                                    unchanged=[r.title for r in reports])
@@ -103,7 +113,7 @@ class Assistant:
         """Answer `question` from the index. `qvec` reuses a query embedding (e.g. one question over many reports)."""
         question, warnings = check_question(question)
         if k < 1:
-            raise BadQuestion(f"k must be at least 1, got {k}")
+            raise BadQuestion(f"段落数 k 至少为 1（收到 {k}）")
         params = params or self.params
         info = parse_query(question)
         terms = question_terms(info.text)
@@ -193,11 +203,11 @@ def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Hig
 
 def check_question(question: str) -> tuple[str, list[str]]:
     if question is None or not str(question).strip():
-        raise BadQuestion("the question is empty; ask something, e.g. 深圳高新区综合排名第几？")
+        raise BadQuestion("问题是空的，请输入要问的内容，例如：深圳高新区综合排名第几？")
     question = normalise_question(str(question))
     warnings = []
     if len(question) > MAX_QUESTION_CHARS:
-        warnings.append(f"question truncated from {len(question)} to {MAX_QUESTION_CHARS} characters")
+        warnings.append(f"问题过长（{len(question)} 字），只按前 {MAX_QUESTION_CHARS} 字检索")
         log.warning(warnings[-1])
         question = question[:MAX_QUESTION_CHARS]
     return question, warnings

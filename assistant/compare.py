@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -12,6 +13,8 @@ from .query import parse_query
 from .regions import NATIONAL
 from .search import Filters
 from .types import Report
+
+log = logging.getLogger(__name__)
 
 _NUM = r"\d+(?:\.\d+)?"
 VALUE = re.compile(
@@ -183,7 +186,13 @@ def plot(table: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams["font.sans-serif"] = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]
+    fonts = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "SimHei"]
+    from matplotlib import font_manager
+
+    if not {f.name for f in font_manager.fontManager.ttflist} & set(fonts):
+        log.warning("no Chinese font found for the chart, its labels will show as boxes: install one "
+                    "(Debian/Ubuntu: apt-get install fonts-noto-cjk)")
+    plt.rcParams["font.sans-serif"] = [*fonts, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
     rows = [r for r in table["rows"] if r["number"] is not None]
     fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.35), 4))

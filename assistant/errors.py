@@ -29,3 +29,9 @@ class IndexMismatch(AssistantError):
 
 class StoreUnavailable(AssistantError):
     """The vector store named in the index cannot be reached (a Milvus server down, a Lite file in use)."""
+
+
+class BadQuestionSet(AssistantError):
+    """A question set (JSONL) that cannot be evaluated: the message names the file and line."""
+
+    exit_code = 2

@@ -10,16 +10,56 @@ import numpy as np
 
 
 def load_questions(path: str | Path) -> list[dict]:
+    """Read a question set, one JSON object a line; any bad line is a BadQuestionSet naming file and line."""
+    from .errors import BadQuestionSet
+
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise BadQuestionSet(f"{path}: no such question set") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadQuestionSet(f"{path}: cannot be read as UTF-8 text ({e.__class__.__name__})") from None
     items = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(lines, 1):
         if line.strip():
-            item = json.loads(line)
-            item.setdefault("id", f"q{n}")
-            item.setdefault("answers", [])
-            item.setdefault("doc", [])
-            item.setdefault("unanswerable", not item["answers"])
-            items.append(item)
+            try:
+                items.append(question_item(line, n))
+            except ValueError as e:
+                raise BadQuestionSet(f"{path}, line {n}: {e}") from None
+    if not items:
+        raise BadQuestionSet(f"{path}: no questions in it (one JSON object a line: {QUESTION_EXAMPLE})")
     return items
+
+
+QUESTION_EXAMPLE = '{"id": "q1", "question": "…", "answers": ["…"], "doc": ["…"]}'
+
+
+def question_item(line: str, n: int) -> dict:
+    """One line of a question set, checked: a ValueError says what is wrong with it."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"not valid JSON ({e.msg} at column {e.colno})") from None
+    if not isinstance(item, dict):
+        raise ValueError(f"expected a JSON object like {QUESTION_EXAMPLE}, got a {type(item).__name__}")
+    question = item.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError('"question" is missing or not a non-empty string')
+    for key in ("answers", "doc"):
+        value = item.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            shown = json.dumps(value, ensure_ascii=False)
+            raise ValueError(f'"{key}" must be a list of non-empty strings, e.g. ["全国第二"], not {shown}')
+    if "unanswerable" in item and not isinstance(item["unanswerable"], bool):
+        raise ValueError('"unanswerable" must be true or false')
+    item.setdefault("id", f"q{n}")
+    item.setdefault("answers", [])
+    item.setdefault("doc", [])
+    item.setdefault("unanswerable", not item["answers"])
+    if not item["unanswerable"] and not item["answers"]:
+        raise ValueError('an answerable question needs "answers" (or "unanswerable": true)')
+    return item
 
 
 def is_hit(passage: dict, item: dict) -> bool:

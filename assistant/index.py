@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import time
@@ -30,14 +32,17 @@ import numpy as np
 from .chunking import ChunkParams, chunk_report, embedding_text
 from .embedders import Embedder
 from .errors import AssistantError, IndexCorrupt, IndexMismatch, IndexMissing
-from .lexical import BM25, tokenize
+from .lexical import BM25, tokenize, use_full_dictionary
 from .stores import VectorStore, load_store, make_store
 from .types import Chunk, Report
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 REBUILD_HINT = "run `assistant index --rebuild` to build it again"
 HASH_LIMIT = 256 << 20  # files larger than this are checked by size only
+FULL_DICTIONARY_ABOVE = 200  # passages to segment before loading jieba's whole dictionary pays off
 
 
 @dataclass
@@ -74,7 +79,8 @@ class BuildStats:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # files skipped
+    notices: list[str] = field(default_factory=list)  # reports indexed but worth a look (unpunctuated, huge)
     up_to_date: bool = False
 
     def to_dict(self) -> dict:
@@ -170,7 +176,12 @@ def build_index(
     chunks: list[Chunk] = []
     embed_texts: list[str] = []
     for report in reports:
-        for c in chunk_report(report, params):
+        pieces = chunk_report(report, params)
+        notice = unusual_report(report, pieces, params)
+        if notice:
+            log.warning(notice)
+            stats.notices.append(notice)
+        for c in pieces:
             chunks.append(c)
             embed_texts.append(embedding_text(report, c, params))
     hashes = [text_hash(t) for t in embed_texts]
@@ -205,6 +216,30 @@ def build_index(
     return data, stats
 
 
+# a report is flagged before its passages are embedded (a 5 MB unpunctuated line took 35 minutes unannounced)
+LARGE_REPORT_PASSAGES = 3000  # a long government work report gives 100-300
+MIN_CHARS_PER_PASSAGE = 40  # structure-aware chunks of real reports average well above this
+_SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
+
+
+def unusual_report(report: Report, chunks: list[Chunk], params: ChunkParams) -> str | None:
+    """A warning for a report whose passages say its text is not ordinary prose, or None."""
+    n = len(chunks)
+    if n < 20 or params.fixed:
+        return None
+    unpunctuated = sum(1 for c in chunks if len(c.text) >= 0.8 * params.max_chars and not _SENTENCE_PUNCT.search(c.text))
+    size = f"《{report.title}》 ({report.source}): {n:,} passages from {len(report.text):,} characters"
+    if unpunctuated >= n / 2:
+        return (f"{size}, {unpunctuated:,} of them cut at the {params.max_chars}-character limit because the text has "
+                "no sentence punctuation; check that the file is a report's text (Ctrl-C leaves the index as it was)")
+    if len(report.text) / n < MIN_CHARS_PER_PASSAGE:
+        return (f"{size}, far more than its size suggests (many very short lines: a table or a list?); "
+                "check that the file is a report's text (Ctrl-C leaves the index as it was)")
+    if n > LARGE_REPORT_PASSAGES:
+        return f"{size}, ten times a long work report; embedding them takes a while (the progress bar shows the estimate)"
+    return None
+
+
 def embed_new(embedder: Embedder, texts: list[str], hashes: list[str], reuse: IndexData | None,
               progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, list[int]]:
     """Vectors for every text: reused from `reuse` when the same text was embedded before, else embedded.
@@ -217,6 +252,8 @@ def embed_new(embedder: Embedder, texts: list[str], hashes: list[str], reuse: In
             vectors[i] = cached[h]
     if todo:
         done = [0]
+        if progress:
+            progress(0, len(todo))  # start the clock now: the rate and time left are per passage embedded
 
         def step(n: int) -> None:
             done[0] += n
@@ -233,6 +270,8 @@ def lexical_tokens(chunks: list[Chunk], by_doc: dict[str, Report], reuse: IndexD
     texts = [lexical_text(by_doc[c.doc_id], c) for c in chunks]
     hashes = [text_hash(fingerprint + t) for t in texts]
     cached = read_token_cache(reuse.directory) if reuse is not None and reuse.directory else {}
+    if sum(1 for h in hashes if not cached.get(h)) > FULL_DICTIONARY_ABOVE:
+        use_full_dictionary()
     tokens = [cached[h].split(" ") if h in cached and cached[h] else tokenize(t) for h, t in zip(hashes, texts, strict=True)]
     return hashes, tokens
 
@@ -312,8 +351,8 @@ def clean_stale(index_dir: Path, keep: str | None = None) -> None:
 
 def _current_data_dir(index_dir: Path) -> str | None:
     try:
-        return json.loads((index_dir / MANIFEST).read_text()).get("data_dir")
-    except (OSError, ValueError):
+        return read_manifest(index_dir)["data_dir"]
+    except AssistantError:
         return None
 
 
@@ -366,11 +405,37 @@ def read_manifest(index_dir: str | Path) -> dict:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError) as e:
         raise IndexCorrupt(f"{path} is unreadable ({e.__class__.__name__}); {REBUILD_HINT}") from None
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"{path} is not an index manifest (a JSON {type(manifest).__name__}); {REBUILD_HINT}")
     if manifest.get("format") != FORMAT_VERSION:
         raise IndexMismatch(
             f"{index_dir}/ has index format {manifest.get('format')}, this version reads {FORMAT_VERSION}; {REBUILD_HINT}"
         )
+    problem = manifest_problem(manifest)
+    if problem:
+        raise IndexCorrupt(f"{path} is damaged ({problem}); {REBUILD_HINT}")
     return manifest
+
+
+MANIFEST_FIELDS = {"build_id": str, "data_dir": str, "embedder": str, "dim": int, "store": str, "chunking": dict,
+                   "files": dict, "reports": dict}
+
+
+def manifest_problem(manifest: dict) -> str | None:
+    """What is wrong with a parsed manifest's shape (a hand edit, a partial write), or None."""
+    for key, kind in MANIFEST_FIELDS.items():
+        if key not in manifest:
+            return f"no {key!r}"
+        if not isinstance(manifest[key], kind) or isinstance(manifest[key], bool):
+            return f"{key!r} is not a {kind.__name__}"
+    if not re.fullmatch(r"data-[\w-]+", manifest["data_dir"]):
+        return f"'data_dir' {manifest['data_dir']!r} is not a data directory of this index"
+    for name, info in manifest["files"].items():
+        if "/" in name or name.startswith(".") or not isinstance(info, dict) or not isinstance(info.get("bytes"), int):
+            return f"file entry {name!r} is not valid"
+    if not all(isinstance(m, dict) for m in manifest["reports"].values()):
+        return "a report entry is not an object"
+    return None
 
 
 def load_index(index_dir: str | Path, embedder_id: str | None = None) -> IndexData:
@@ -379,8 +444,10 @@ def load_index(index_dir: str | Path, embedder_id: str | None = None) -> IndexDa
     manifest = read_manifest(index_dir)
     if embedder_id and manifest["embedder"] != embedder_id:
         raise IndexMismatch(
-            f"{index_dir}/ was built with embedder {manifest['embedder']!r}, but {embedder_id!r} was asked for; "
-            f"open it without --embedder, or {REBUILD_HINT} with the new embedder"
+            f"{index_dir}/ was built with embedder {manifest.get('embedder_spec', manifest['embedder'])!r} "
+            f"({manifest['embedder']}), not {embedder_id!r}: open it with the embedder it was built with "
+            f"(leave the embedder out and it is taken from the index), or to use {embedder_id!r} build it again: "
+            f"`assistant index --rebuild --embedder <that embedder>`"
         )
     data_dir = index_dir / manifest["data_dir"]
     check_files(data_dir, manifest["files"])

@@ -19,22 +19,64 @@ _KEEP = re.compile(r"[\w%％]", re.UNICODE)
 
 _lock = threading.Lock()
 _tokenizer = None
+_tags = None
+_full = False
 
 
 def tokenizer():
-    """A jieba tokenizer with the package's domain dictionary, loaded once."""
-    global _tokenizer
+    """A jieba tokenizer with the package's domain dictionary, loaded once: from the SQLite lexicon
+    cache when there is one (a few ms), else in full (about 1 s), writing that cache for next time."""
+    global _tokenizer, _tags
     with _lock:
         if _tokenizer is None:
             import logging
 
             import jieba
 
+            from .lexicon_cache import lexicon_path, open_lexicon
+
             jieba.setLogLevel(logging.WARNING)
             t = jieba.Tokenizer()
-            t.load_userdict(str(USER_DICT))
+            frozen = open_lexicon(lexicon_path(USER_DICT))
+            if frozen is None:
+                _load_full(t)
+            else:
+                t.FREQ, _tags, t.total = frozen
+                t.initialized = True
             _tokenizer = t
     return _tokenizer
+
+
+def _load_full(t) -> None:
+    global _tags, _full
+    from .lexicon_cache import lexicon_path, word_tags, write_lexicon
+
+    t.load_userdict(str(USER_DICT))
+    _tags, _full = word_tags(t), True
+    path = lexicon_path(USER_DICT)
+    if not path.exists():
+        write_lexicon(t, path)
+
+
+def use_full_dictionary() -> None:
+    """Before segmenting a whole corpus: plain dict look-ups beat SQLite ones (same segmentation)."""
+    global _tokenizer
+    tokenizer()
+    with _lock:
+        if not _full:
+            import jieba
+
+            t = jieba.Tokenizer()
+            _load_full(t)
+            _tokenizer = t
+
+
+def pos_tags(phrase: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech tag) pairs of `phrase`, as jieba.posseg tags them with our dictionary."""
+    from .lexicon_cache import pos_cut
+
+    t = tokenizer()
+    return pos_cut(t, _tags, phrase)
 
 
 def tokenize(text: str) -> list[str]:

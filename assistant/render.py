@@ -87,6 +87,16 @@ def passages_html(result: Result) -> str:
     return '<div class="passages">' + "".join(passage_card(p) for p in result.passages) + "</div>"
 
 
+# the chat renders Markdown (and $…$ LaTeX): report text must not become links, emphasis or lists there
+_CHAT_ESCAPES = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~$:^="} | {
+    ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#x27;"}
+
+
+def chat_text(text: str) -> str:
+    """Text shown in the chat exactly as written: HTML and Markdown syntax turned into character references."""
+    return text.translate(_CHAT_ESCAPES)
+
+
 def answer_html(result: Result) -> str:
     """The chat reply: the answer sentence with the span in bold, then numbered citations."""
     if result.abstained or not result.answer:
@@ -100,14 +110,14 @@ def answer_html(result: Result) -> str:
     sentence_start = evidence.start if evidence else top.chunk.text.find(a.text)
     span_start = a.start - top.chunk.start - sentence_start
     span_end = a.end - top.chunk.start - sentence_start
-    sentence = html.escape(a.text[:span_start]) + f"<b>{html.escape(a.text[span_start:span_end])}</b>"
-    sentence += html.escape(a.text[span_end:])
-    where = f"《{html.escape(top.report.title)}》"
+    sentence = chat_text(a.text[:span_start]) + f"<b>{chat_text(a.text[span_start:span_end])}</b>"
+    sentence += chat_text(a.text[span_end:])
+    where = f"《{chat_text(top.report.title)}》"
     if top.chunk.section:
-        where += f"（{html.escape(top.chunk.section)}）"
+        where += f"（{chat_text(top.chunk.section)}）"
     cites = "<br>".join(
-        f"[{p.rank}] {html.escape(p.report.title)}" + (f" · {p.report.year}" if p.report.year else "")
-        + (f" · {html.escape(p.chunk.section)}" if p.chunk.section else "")
+        f"[{p.rank}] {chat_text(p.report.title)}" + (f" · {p.report.year}" if p.report.year else "")
+        + (f" · {chat_text(p.chunk.section)}" if p.chunk.section else "")
         for p in result.passages
     )
     return f"根据{where}：{sentence}[{top.rank}]<br><br><small>{cites}</small>"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import tempfile
 from pathlib import Path
 
-from .errors import AssistantError
+from .errors import AssistantError, BadQuestion
 from .library import Library
-from .render import CSS, answer_html, passages_html
+from .render import CSS, answer_html, chat_text, passages_html
 from .search import Filters
 
+MAX_K = 50
 EXAMPLES = [
     "深圳高新区在2021年度国家高新区评价中综合排名第几？",
     "累计布局建设了多少家创新载体？",
@@ -21,14 +21,37 @@ EXAMPLES = [
 
 def ask(library: Library, question: str, k: int = 5, reports: list[str] | None = None,
         year_from: int | None = None, year_to: int | None = None):
-    """Run one question against the current index; returns (Result, filters used)."""
+    """Run one question against the current index; returns its Result. Bad arguments raise BadQuestion
+    with a message for the user (the same checks as the command line)."""
     a = library.assistant  # one read: a rebuild swapping the index mid-question cannot affect this one
-    titles = set(reports or [])
-    doc_ids = tuple(d for d, r in a.index.reports.items() if r.title in titles)
+    return a.ask(question, k=checked_k(k), filters=ui_filters(a, reports, year_from, year_to))
+
+
+def checked_k(k) -> int:
+    try:
+        value = int(k)
+    except (TypeError, ValueError):
+        raise BadQuestion(f"段落数 k 必须是整数（收到 {k!r}）") from None
+    if not 1 <= value <= MAX_K:
+        raise BadQuestion(f"段落数 k 须在 1 到 {MAX_K} 之间（收到 {value}）")
+    return value
+
+
+def ui_filters(a, reports: list[str] | None, year_from, year_to) -> Filters:
+    """Filters from the page's (or the API's) report titles and year boxes; unknown titles are an error."""
+    titles = [reports] if isinstance(reports, str) else list(reports or [])
+    indexed = {r.title for r in a.index.reports.values()}
+    unknown = [t for t in titles if t not in indexed]
+    if unknown:
+        raise BadQuestion("索引中没有这些报告：" + "、".join(f"《{t}》" for t in unknown) + "；请从筛选列表中选择")
+    doc_ids = tuple(d for d, r in a.index.reports.items() if r.title in set(titles))
     years = None
     if year_from or year_to:
-        years = (int(year_from or 0), int(year_to or 9999))
-    return a.ask(question, k=int(k), filters=Filters(years=years, doc_ids=doc_ids))
+        lo, hi = int(year_from or 0), int(year_to or 9999)
+        if lo > hi:
+            raise BadQuestion(f"年份筛选不可能满足：起始年份 {lo} 晚于截止年份 {hi}")
+        years = (lo, hi)
+    return Filters(years=years, doc_ids=doc_ids)
 
 
 def report_rows(library: Library) -> list[list]:
@@ -53,17 +76,21 @@ def make_app(library: Library):
         try:
             result = ask(library, question, k, reports, year_from, year_to)
         except AssistantError as e:
-            history += [{"role": "user", "content": html.escape(question)},
-                        {"role": "assistant", "content": f"⚠️ {html.escape(str(e))}"}]
+            history += [{"role": "user", "content": chat_text(question)},
+                        {"role": "assistant", "content": f"⚠️ {chat_text(str(e))}"}]
             return "", history, "", None
-        history += [{"role": "user", "content": html.escape(question)},
+        history += [{"role": "user", "content": chat_text(question)},
                     {"role": "assistant", "content": answer_html(result)}]
         return "", history, passages_html(result), result.to_dict()
 
     def api_ask(question: str, k: int = 5, reports: list[str] | None = None,
                 year_from: int | None = None, year_to: int | None = None) -> dict:
-        """Ask a question; returns the same JSON as `assistant ask --json`."""
-        return ask(library, question, k, reports, year_from, year_to).to_dict()
+        """Ask a question; returns the same JSON as `assistant ask --json`. A bad argument is an error
+        whose message says what to change (gradio_client raises it as AppError)."""
+        try:
+            return ask(library, question, k, reports, year_from, year_to).to_dict()
+        except AssistantError as e:
+            raise gr.Error(str(e), print_exception=False) from None
 
     def refresh():
         titles = report_titles(library)
@@ -80,7 +107,7 @@ def make_app(library: Library):
             saved, stats = library.add(uploads, progress=lambda done, total: progress((done, total), desc="嵌入段落"))
         except AssistantError as e:
             return f"⚠️ {e}", *refresh()
-        notes = "；".join(stats.warnings) if stats.warnings else ""
+        notes = "；".join([*stats.warnings, *stats.notices])
         msg = (f"已添加 {', '.join(p.name for p in saved)}：共 {stats.reports} 份报告、{stats.chunks} 个段落，"
                f"新嵌入 {stats.embedded} 个，复用 {stats.reused} 个，用时 {stats.seconds:.1f} 秒。{notes}")
         return msg, *refresh()
@@ -169,6 +196,9 @@ def serve(library: Library, host: str = "127.0.0.1", port: int = 7860, auth: tup
     app = make_app(library)
     library.follow()
     app.queue(default_concurrency_limit=4)
-    app.launch(server_name=host, server_port=port, auth=auth, css=CSS, prevent_thread_lock=not block,
-               footer_links=["api"], quiet=not block)
+    try:
+        app.launch(server_name=host, server_port=port, auth=auth, css=CSS, prevent_thread_lock=not block,
+                   footer_links=["api"], quiet=True)
+    except OSError as e:  # the port was taken after `assistant serve` checked it
+        raise AssistantError(f"cannot listen on {host}:{port}: choose a free port with --port ({e})") from None
     return app

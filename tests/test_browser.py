@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
 NEW_REPORT = "2027年示例市营商环境报告\n一、总体情况\n2027年示例市新登记经营主体18.6万户，其中民营企业占比达到92%。\n"
 XSS_REPORT = "网页安全测试报告\n一、说明\n本段含有<script>alert(1)</script>脚本标记，应当作为文字显示。\n"
+MARKDOWN_LINK = "[官方说明](javascript:alert(1))"
+MD_REPORT = f"网页链接测试报告\n一、说明\n链接测试报告的完整版本请见{MARKDOWN_LINK}，**加粗**与_斜体_应当原样显示。\n"
 
 
 def free_port() -> int:
@@ -29,11 +31,12 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not Path(CHROMIUM).exists() and os.environ.get("REQUIRE_ALL_BACKENDS") != "1":
-        pytest.skip("Debian's chromium is not installed")
+        pytest.skip("Debian's chromium is not installed: run scripts/test-setup.sh (CI fails here instead of skipping)")
     tmp = tmp_path_factory.mktemp("ui")
     corpus = tmp / "corpus"
     shutil.copytree(CORPUS, corpus)
     (corpus / "xss.txt").write_text(XSS_REPORT, encoding="utf-8")
+    (corpus / "md.txt").write_text(MD_REPORT, encoding="utf-8")
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--index", str(tmp / "idx"), "--corpus", str(corpus),
@@ -143,3 +146,28 @@ def test_gradio_api_for_scripts(server):
     text = out["passages"][0]["text"]
     marks = [h for h in out["passages"][0]["highlights"] if h["kind"] == "answer"]
     assert text[marks[0]["start"] : marks[0]["end"]] == "全国第二"
+
+
+def test_markdown_in_a_report_is_shown_as_text_in_the_chat(page):
+    ask(page, "链接测试报告的完整版本请见哪里？")
+    reply = page.locator("#chat .message").last
+    assert MARKDOWN_LINK in reply.inner_text() and "**加粗**与_斜体_" in reply.inner_text()
+    assert reply.locator("a").count() == 0 and reply.locator("strong, em").count() == 0
+    assert page.locator("#chat a[href^='javascript']").count() == 0 and page.dialogs == []
+
+
+def test_gradio_api_errors_are_clear_and_in_chinese(server):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(server[0], verbose=False)
+    question = "深圳高新区在2021年度国家高新区评价中综合排名第几？"
+    cases = [(("   ", 3, None, None, None), "问题是空的"), ((question, 0, None, None, None), "段落数 k 须在 1 到 50 之间"),
+             ((question, 3, ["不存在的报告"], None, None), "索引中没有这些报告：《不存在的报告》"),
+             ((question, 3, None, 2025, 2021), "起始年份 2025 晚于截止年份 2021")]
+    for args, message in cases:
+        with pytest.raises(AppError, match=message):
+            client.predict(*args, api_name="/ask")
+    out = client.predict(question, 3, None, None, None, api_name="/ask")  # the server still answers, the same way
+    marks = [h for h in out["passages"][0]["highlights"] if h["kind"] == "answer"]
+    assert out["passages"][0]["text"][marks[0]["start"] : marks[0]["end"]] == "全国第二"

@@ -35,7 +35,7 @@ def test_index_and_ask_json(tmp_path, capsys):
 
 def test_user_errors_have_no_traceback(tmp_path):
     r = run("ask", "   ", "--index", str(tmp_path / "none"))
-    assert r.returncode == 2 and "question is empty" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "问题是空的" in r.stderr and "Traceback" not in r.stderr
     r = run("ask", "赤字率是多少", "--index", str(tmp_path / "none"))
     assert r.returncode == 1 and "run `assistant index`" in r.stderr and "Traceback" not in r.stderr
     empty = tmp_path / "empty"

@@ -93,7 +93,7 @@ def test_bad_questions(tmp_path, fake):
         with pytest.raises(BadQuestion):
             a.ask(q)
     r = a.ask("高新区" * 1000)
-    assert r.warnings and "truncated" in r.warnings[0]
+    assert r.warnings and "问题过长" in r.warnings[0] and "2000" in r.warnings[0]
     for q in ["？？？！！", "😀" * 50, "<script>alert(1)</script>", "what is the GDP"]:
         r = a.ask(q)
         assert isinstance(r.abstained, bool)
