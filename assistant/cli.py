@@ -71,7 +71,10 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="index reports (default: corpus/ into index/)")
-    p.add_argument("paths", nargs="*", default=["corpus"], help="files or folders of reports")
+    p.add_argument("paths", nargs="*", default=[],
+                   help="files or folders of reports, added to those the index already reads (a new index: corpus/)")
+    p.add_argument("--prune", action="store_true",
+                   help="drop the reports of a file or folder the index read before and that has disappeared")
     p.add_argument("--index", default="index", help="index directory (default: index/)")
     p.add_argument("--rebuild", action="store_true", help="embed everything again instead of reusing vectors")
     p.add_argument("--wait", action="store_true", help="if another build is writing the index, wait for it")
@@ -86,6 +89,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("remove", help="take a report out of the index (its file moves to .trash/ in its folder)")
+    p.add_argument("report", help="a doc_id, or text of the title or file name (must match one report)")
+    p.add_argument("--index", default="index", help="index directory (default: index/)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("migrate", help="move an index to another vector store (e.g. Milvus) without re-embedding")
     p.add_argument("store", help="milvus:///path/to/file.db | milvus://host:19530 | https://… | faiss")
@@ -113,7 +122,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("watch", help="keep the index up to date while files in the corpus change")
-    p.add_argument("paths", nargs="*", default=["corpus"], help="folders to watch (default: corpus/)")
+    p.add_argument("paths", nargs="*", default=[], help="folders to watch (default: every folder the index reads)")
     p.add_argument("--index", default="index", help="index directory (default: index/)")
     p.add_argument("--settle", type=float, default=2.0, help="seconds of quiet before re-indexing (default 2)")
     p.set_defaults(func=cmd_watch)
@@ -204,7 +213,7 @@ def cmd_index(args) -> int:
     t0 = time.perf_counter()
     a = Assistant.build(args.paths, args.index, embedder, ChunkParams(max_chars=args.chunk_size), fields,
                         rebuild=args.rebuild, progress=progress_bar(args.quiet or args.json), wait=args.wait,
-                        store=args.store)
+                        store=args.store, prune=args.prune)
     s = a.stats
     s.seconds = time.perf_counter() - t0
     describe_index(a, args.index)
@@ -218,8 +227,29 @@ def cmd_index(args) -> int:
             f"(embedded {s.embedded}, reused {s.reused}; added {len(s.added)}, updated {len(s.updated)}, "
             f"removed {len(s.removed)}, unchanged {len(s.unchanged)})"
         )
-        for w in s.warnings:
-            print(f"  skipped: {w}")
+    for w in s.warnings:
+        print(f"  not indexed: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from .api import Assistant, remove_report
+    from .errors import ReportNotFound
+
+    reports = Assistant.open(args.index).index.reports
+    matches = [r for d, r in reports.items() if args.report in (d, r.source)] or [
+        r for r in reports.values() if args.report in r.title or args.report in r.source.rsplit("/", 1)[-1]]
+    if len(matches) != 1:
+        listing = "".join(f"\n  {r.doc_id}  《{r.title}》  {r.source}" for r in matches[:20])
+        raise ReportNotFound(f"{len(matches)} indexed reports match {args.report!r}" +
+                             (f"; name one by its doc_id:{listing}" if matches else ""))
+    report, fresh, moved = remove_report(args.index, matches[0].doc_id, progress=progress_bar(args.json))
+    where = f"its file moved to {moved}" if moved else f"{report.source} is no longer read"
+    if args.json:
+        print(json.dumps({"removed": report.doc_id, "title": report.title, "moved_to": str(moved) if moved else None,
+                          "reports": len(fresh.index.reports)}, ensure_ascii=False))
+    else:
+        print(f"removed 《{report.title}》 ({where}); {len(fresh.index.reports)} reports left")
     return 0
 
 
@@ -341,6 +371,7 @@ def cmd_watch(args) -> int:
     from .watch import watch
 
     embedder = index_embedder(args.index)
+    paths = args.paths or watched_folders(args.index)
 
     def update() -> None:
         try:
@@ -353,9 +384,24 @@ def cmd_watch(args) -> int:
         print(f"{time.strftime('%H:%M:%S')} {args.index}/: {s.reports} reports, {state} ({s.seconds:.1f}s)", flush=True)
 
     update()
-    print(f"watching {', '.join(args.paths)} (Ctrl-C to stop)", file=sys.stderr)
-    watch(args.paths, update, args.settle)
+    print(f"watching {', '.join(map(str, paths))} (Ctrl-C to stop)", file=sys.stderr)
+    watch(paths, update, args.settle)
     return 0
+
+
+def watched_folders(index_dir: str) -> list[str]:
+    """The folders (or files' folders) the index reads; corpus/ for a new index."""
+    from pathlib import Path
+
+    from .errors import AssistantError
+    from .index import read_manifest
+
+    try:
+        sources = read_manifest(index_dir).get("sources", [])
+    except AssistantError:
+        sources = []
+    folders = [s if Path(s).is_dir() else str(Path(s).parent) for s in sources]
+    return list(dict.fromkeys(folders)) or ["corpus"]
 
 
 def parse_years(text: str | None):

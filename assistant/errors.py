@@ -35,3 +35,13 @@ class BadQuestionSet(AssistantError):
     """A question set (JSONL) that cannot be evaluated: the message names the file and line."""
 
     exit_code = 2
+
+
+class SourceMissing(AssistantError):
+    """A path given to a build, or a source the index recorded, does not exist: nothing is changed."""
+
+    exit_code = 2
+
+
+class ReportNotFound(AssistantError):
+    exit_code = 2

@@ -119,10 +119,12 @@ def build_lock(index_dir: str | Path, wait: bool = False):
 
 
 def is_up_to_date(data: IndexData, reports: list[Report], embedder: Embedder, params: ChunkParams,
-                  store: str | None = None) -> bool:
-    """True when the index holds exactly these reports, from the same files, made the same way."""
+                  store: str | None = None, sources: list[str] | None = None) -> bool:
+    """True when the index holds exactly these reports, from the same files and sources, made the same way."""
     m = data.manifest
     if m.get("embedder") != embedder.id or m.get("chunking") != params.to_dict() or (store and m.get("store") != store):
+        return False
+    if sources is not None and m.get("sources", []) != sources:
         return False
     current = {r.doc_id: r.meta() for r in reports}
     stored = {d: {k: v for k, v in meta.items() if k != "chunks"} for d, meta in m.get("reports", {}).items()}
@@ -169,6 +171,7 @@ def build_index(
     store: str = "faiss",
     reuse: IndexData | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sources: list[str] | None = None,
 ) -> tuple[IndexData, BuildStats]:
     """Chunk, embed (reusing vectors of unchanged chunk texts from `reuse`), and write the index."""
     t0 = time.perf_counter()
@@ -209,7 +212,7 @@ def build_index(
     added_at = {d: previous.get(d, now) for d in by_doc}
     data = IndexData({}, by_doc, chunks, hashes, vectors, vector_store, bm25, added_at=added_at,
                      tokens=(lex_hashes, tokens))
-    data.manifest = write_index(data, embedder, Path(index_dir), params, vector_store.spec)
+    data.manifest = write_index(data, embedder, Path(index_dir), params, vector_store.spec, sources or [])
     data.directory = Path(index_dir) / data.manifest["data_dir"]
     vector_store.prune()
     stats.seconds = time.perf_counter() - t0
@@ -299,7 +302,8 @@ def _reusable_vectors(reuse: IndexData | None, embedder: Embedder) -> dict[str, 
     return {h: reuse.embeddings[i] for i, h in enumerate(reuse.text_hashes)}
 
 
-def write_index(data: IndexData, embedder: Embedder, index_dir: Path, params: ChunkParams, store: str) -> dict:
+def write_index(data: IndexData, embedder: Embedder, index_dir: Path, params: ChunkParams, store: str,
+                sources: list[str]) -> dict:
     index_dir.mkdir(parents=True, exist_ok=True)
     clean_stale(index_dir)
     build_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -316,6 +320,7 @@ def write_index(data: IndexData, embedder: Embedder, index_dir: Path, params: Ch
             "dim": embedder.dim,
             "store": store,
             "chunking": params.to_dict(),
+            "sources": sources,  # every path builds were given: a build with no paths reads them all again
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "versions": library_versions(),
             "counts": {"reports": len(data.reports), "chunks": len(data.chunks)},

@@ -241,20 +241,21 @@ NOT_REPORTS = {"readme", "source", "license", "licence", "changelog"}
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Files under `paths`; inside folders, only supported types and not README/SOURCE/LICENSE notes."""
+    seen: set[Path] = set()
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if (
-                    f.is_file()
-                    and f.suffix.lower() in SUFFIXES
-                    and not f.name.startswith(".")
-                    and f.stem.lower() not in NOT_REPORTS
-                ):
-                    yield f
+            found = [f for f in sorted(p.rglob("*"))
+                     if f.is_file() and f.suffix.lower() in SUFFIXES and f.stem.lower() not in NOT_REPORTS
+                     and not any(part.startswith(".") for part in f.relative_to(p).parts)]  # .trash/, .git/
         elif p.is_file():
-            yield p
+            found = [p]
         else:
             log.warning("%s: no such file or directory; skipped", p)
+            found = []
+        for f in found:
+            if f.resolve() not in seen:  # a file given itself and inside a given folder is read once
+                seen.add(f.resolve())
+                yield f
 
 
 def load_file(path: Path, fields: FieldMap = FieldMap()) -> list[Report]:
@@ -303,23 +304,25 @@ def _load_all(files: list[Path], fields: FieldMap, workers: int | None = None) -
     return [parsed[f] if f in parsed else _load_one(f, fields) for f in files]
 
 
-def load_reports(paths: Iterable[str | Path], fields: FieldMap = FieldMap(),
-                 workers: int | None = None) -> tuple[list[Report], list[str]]:
-    """Read every report under `paths`. Returns (reports, warnings); duplicates are kept once."""
+def load_reports(paths: Iterable[str | Path], fields: FieldMap = FieldMap(), workers: int | None = None,
+                 prefer: dict[str, str] | None = None) -> tuple[list[Report], list[str]]:
+    """Read every report under `paths`. Returns (reports, warnings). A text found under several names is
+    indexed once, under the name `prefer` (doc_id -> source) gives it, else under its oldest file."""
     paths = list(paths)
-    reports: list[Report] = []
     warnings: list[str] = []
-    seen: dict[str, str] = {}
+    by_doc: dict[str, list[Report]] = {}
     for found in _load_all(list(iter_files(paths)), fields, workers):
         if isinstance(found, str):
             warnings.append(found)
             continue
         for report in found:
-            if report.doc_id in seen:
-                warnings.append(f"{report.source}: same text as {seen[report.doc_id]}; indexed once")
-                continue
-            seen[report.doc_id] = report.source
-            reports.append(report)
+            by_doc.setdefault(report.doc_id, []).append(report)
+    reports = []
+    for doc_id, same in by_doc.items():
+        keep = min(same, key=lambda r: (r.source != (prefer or {}).get(doc_id), _age(r.source), r.source))
+        reports.append(keep)
+        warnings += [f"{r.source}: same text as {keep.source} (《{keep.title}》); not indexed again"
+                     for r in same if r is not keep]
     for w in warnings:
         log.warning(w)
     if not reports:
@@ -328,3 +331,10 @@ def load_reports(paths: Iterable[str | Path], fields: FieldMap = FieldMap(),
             + f" (supported: {' '.join(sorted(SUFFIXES))})"
         )
     return reports, warnings
+
+
+def _age(source: str) -> int:
+    try:
+        return Path(source.split("#")[0]).stat().st_mtime_ns
+    except OSError:
+        return 0

@@ -1,0 +1,111 @@
+"""The index remembers what it reads: nothing is dropped silently, duplicates keep their first name."""
+
+import json
+import os
+import shutil
+
+from assistant.cli import main
+
+from .conftest import CORPUS, REPORT_A, REPORT_B, SEED_TITLE
+
+SEED = next(CORPUS.glob("*.txt"))
+
+
+def manifest(idx) -> dict:
+    return json.loads((idx / "manifest.json").read_text())
+
+
+def titles(idx) -> list[str]:
+    return sorted(m["title"] for m in manifest(idx)["reports"].values())
+
+
+def index(*args) -> int:
+    return main(["index", *map(str, args), "--embedder", "fake", "-q"])
+
+
+def test_a_later_build_reads_every_recorded_source(tmp_path, capsys):
+    idx, extra = tmp_path / "idx", tmp_path / "a.txt"
+    extra.write_text(REPORT_A, encoding="utf-8")
+    assert index(CORPUS, extra, "--index", idx) == 0
+    assert manifest(idx)["sources"] == [str(CORPUS.resolve()), str(extra.resolve())]
+    assert index("--index", idx) == 0  # no paths: everything recorded, nothing dropped
+    assert "is up to date" in capsys.readouterr().out
+    b = tmp_path / "b.txt"
+    b.write_text(REPORT_B, encoding="utf-8")
+    assert index(b, "--index", idx) == 0  # a path adds to what is read
+    assert titles(idx) == sorted([SEED_TITLE, "2024年示例市政府工作报告", "2025年示例市政府工作报告"])
+
+
+def test_a_path_that_does_not_exist_changes_nothing(tmp_path, capsys):
+    idx, extra = tmp_path / "idx", tmp_path / "x.txt"
+    extra.write_text(REPORT_A, encoding="utf-8")
+    assert index(CORPUS, extra, "--index", idx) == 0
+    before = manifest(idx)
+    capsys.readouterr()
+    assert index(CORPUS, tmp_path / "x_typo.txt", "--index", idx) == 2
+    assert f"no such file or folder: {tmp_path / 'x_typo.txt'}; the index was not changed" in capsys.readouterr().err
+    assert manifest(idx) == before
+
+
+def test_a_vanished_source_fails_unless_pruned(tmp_path, capsys):
+    idx, extra = tmp_path / "idx", tmp_path / "x.txt"
+    extra.write_text(REPORT_A, encoding="utf-8")
+    assert index(CORPUS, extra, "--index", idx) == 0
+    before = manifest(idx)
+    extra.unlink()
+    capsys.readouterr()
+    assert index("--index", idx) == 2
+    err = capsys.readouterr().err
+    assert f"{extra} was indexed before and has disappeared; 1 reports would be removed (2024年示例市政府工作报告)" in err
+    assert "--prune" in err and manifest(idx) == before
+    assert index("--index", idx, "--prune") == 0
+    assert titles(idx) == [SEED_TITLE] and manifest(idx)["sources"] == [str(CORPUS.resolve())]
+
+
+def test_the_first_name_keeps_the_report(tmp_path, capsys):
+    d = tmp_path / "d"
+    d.mkdir()
+    shutil.copy(SEED, d / SEED.name)
+    shutil.copy(SEED, d / "副本.txt")  # copied later, though it sorts first
+    os.utime(d / SEED.name, ns=(1_000_000_000, 1_000_000_000))
+    idx = tmp_path / "idx"
+    assert index(d, "--index", idx) == 0
+    (report,) = manifest(idx)["reports"].values()
+    assert report["title"] == SEED_TITLE and report["year"] == 2021 and report["region"] == "深圳"
+    assert f"{d / '副本.txt'}: same text as {d / SEED.name}" in capsys.readouterr().err
+    os.utime(d / "副本.txt", ns=(1, 1))  # now older: the name already indexed still wins
+    assert index(d, "--index", idx) == 0
+    assert [m["title"] for m in manifest(idx)["reports"].values()] == [SEED_TITLE]
+    capsys.readouterr()
+    question = "累计布局建设了多少家创新载体？"
+    assert main(["ask", question, "--index", str(idx), "--year", "2021", "--region", "深圳", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["passages"][0]["title"] == SEED_TITLE
+
+
+def test_remove_moves_the_file_to_trash_and_the_report_is_gone(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "a.txt").write_text(REPORT_A, encoding="utf-8")
+    idx = tmp_path / "idx"
+    assert index(corpus, "--index", idx) == 0
+    capsys.readouterr()
+    assert main(["remove", "示例市", "--index", str(idx)]) == 0
+    assert "removed 《2024年示例市政府工作报告》 (its file moved to" in capsys.readouterr().out
+    assert (corpus / ".trash" / "a.txt").read_text(encoding="utf-8") == REPORT_A and not (corpus / "a.txt").exists()
+    assert titles(idx) == [SEED_TITLE]
+    assert index("--index", idx) == 0  # .trash/ is not read
+    assert titles(idx) == [SEED_TITLE]
+    assert main(["remove", "no such report", "--index", str(idx)]) == 2
+    assert "0 indexed reports match 'no such report'" in capsys.readouterr().err
+
+
+def test_remove_of_a_file_given_by_name_stops_reading_it(tmp_path, capsys):
+    idx, extra = tmp_path / "idx", tmp_path / "a.txt"
+    extra.write_text(REPORT_A, encoding="utf-8")
+    assert index(CORPUS, extra, "--index", idx) == 0
+    doc_id = next(d for d, m in manifest(idx)["reports"].items() if m["source"] == str(extra))
+    capsys.readouterr()
+    assert main(["remove", doc_id, "--index", str(idx), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"removed": doc_id, "title": "2024年示例市政府工作报告", "moved_to": None, "reports": 1}
+    assert extra.exists() and manifest(idx)["sources"] == [str(CORPUS.resolve())]
