@@ -32,7 +32,7 @@ from .index import (
     load_index,
     read_manifest,
 )
-from .ingest import FieldMap, load_reports
+from .ingest import FieldMap, load_reports, unique_path
 from .lexical import tokenize
 from .query import MAX_QUESTION_CHARS, is_scope_word, normalise_question, parse_query
 from .search import Filters, Hit, SearchParams, search
@@ -247,15 +247,6 @@ def remove_report(index_dir: str | Path, doc_id: str, embedder: str | Embedder |
     if doc_id in fresh.index.reports:
         raise AssistantError(f"《{report.title}》仍在索引中：同样的文本也在 {fresh.index.reports[doc_id].source}，请一并删除")
     return report, fresh, moved
-
-
-def unique_path(path: Path) -> Path:
-    """`path`, or name-2.ext, name-3.ext … when it is taken."""
-    n, candidate = 2, path
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        n += 1
-    return candidate
 
 
 def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Highlight]:

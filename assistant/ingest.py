@@ -239,6 +239,15 @@ def reports_from_records(path: Path, fields: FieldMap, source: str) -> Iterator[
 NOT_REPORTS = {"readme", "source", "license", "licence", "changelog"}
 
 
+def unique_path(path: Path) -> Path:
+    """`path`, or name-2.ext, name-3.ext … when it is taken."""
+    n, candidate = 2, path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Files under `paths`; inside folders, only supported types and not README/SOURCE/LICENSE notes."""
     seen: set[Path] = set()

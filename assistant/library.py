@@ -8,10 +8,11 @@ import shutil
 import threading
 import time
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import AssistantError
-from .ingest import SUFFIXES
+from .ingest import SUFFIXES, unique_path
 
 MAX_UPLOAD_BYTES = 50 << 20
 log = logging.getLogger(__name__)
@@ -21,46 +22,52 @@ class UploadRejected(AssistantError):
     pass
 
 
+# why ingest skipped a file, for people reading the page
+UNREADABLE_ZH = {"empty file": "空文件", "binary file": "二进制文件，不是文本", "not UTF-8": "不是 UTF-8 或 GBK 编码的文本",
+                 "no text": "没有文字内容", "not a readable .docx": "无法解析的 .docx", "not a readable .pdf": "无法解析的 .pdf",
+                 "no record has a text field": "没有一条记录含正文字段", "unsupported file type": "不支持的文件类型"}
+
+
+def unreadable_zh(reason: str) -> str:
+    return next((zh for en, zh in UNREADABLE_ZH.items() if reason.startswith(en)), reason)
+
+
 def safe_name(name: str) -> str:
     """A file name that stays inside the corpus folder: no directories, no dot-files, no control characters."""
     base = Path(name.replace("\\", "/")).name
     base = unicodedata.normalize("NFC", base)
     base = re.sub(r"[\x00-\x1f\x7f/:*?\"<>|]", "_", base).strip(" .")
     if not base or base in (".", ".."):
-        raise UploadRejected(f"{name!r} is not a usable file name")
+        raise UploadRejected(f"{name}：文件名不可用")
     stem, suffix = Path(base).stem[:100], Path(base).suffix.lower()
     if suffix not in SUFFIXES:
-        raise UploadRejected(f"{base}: unsupported type {suffix or '(none)'}; supported: {' '.join(sorted(SUFFIXES))}")
+        raise UploadRejected(f"{base}：不支持的文件类型 {suffix or '（无扩展名）'}，支持 {' '.join(sorted(SUFFIXES))}")
     return stem + suffix
 
 
-def save_upload(src: str | Path, original_name: str, corpus: str | Path, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
-    """Copy an uploaded file into the corpus under a sanitised, non-clashing name."""
+def save_upload(src: str | Path, original_name: str, corpus: str | Path, max_bytes: int | None = None) -> Path:
+    """Copy an uploaded file into the corpus under a sanitised, non-clashing name (at most MAX_UPLOAD_BYTES)."""
     src, corpus = Path(src), Path(corpus)
+    max_bytes = MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
+    name = safe_name(original_name)
     size = src.stat().st_size
     if size > max_bytes:
-        raise UploadRejected(f"{original_name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
-    name = safe_name(original_name)
+        raise UploadRejected(f"{original_name}：{size / 1e6:.1f} MB，超过 {max_bytes / 1e6:.0f} MB 的上限")
     corpus.mkdir(parents=True, exist_ok=True)
-    target = corpus / name
-    n = 2
-    while target.exists():
-        target = corpus / f"{Path(name).stem}-{n}{Path(name).suffix}"
-        n += 1
+    target = unique_path(corpus / name)
     if target.resolve().parent != corpus.resolve():
-        raise UploadRejected(f"{original_name}: would be written outside the corpus folder")
+        raise UploadRejected(f"{original_name}：会被写到报告文件夹之外，已拒绝")
     shutil.copyfile(src, target)
     return target
 
 
-def removable_file(source: str, corpus: str | Path) -> Path:
-    """The corpus file behind a report, if removing it removes exactly that report."""
-    if "#" in source and Path(source.split("#")[0]).suffix.lower() in (".jsonl", ".csv"):
-        raise AssistantError(f"{source} is one record of a collection file; edit that file to remove it")
-    path = Path(source).resolve()
-    if path.parent != Path(corpus).resolve() and Path(corpus).resolve() not in path.parents:
-        raise AssistantError(f"{source} is not inside the corpus folder {corpus}; it was indexed from elsewhere")
-    return path
+@dataclass
+class AddOutcome:
+    """What an upload did, file by file: each message is about this upload only."""
+
+    added: list[str] = field(default_factory=list)  # titles now in the index
+    messages: list[str] = field(default_factory=list)  # one line per file not added, and why
+    stats: object = None  # BuildStats of the rebuild, None when nothing was added
 
 
 class Library:
@@ -106,7 +113,7 @@ class Library:
         return t
 
     def rebuild(self, progress=None):
-        """Index the corpus folder again (unchanged text is not re-embedded), then swap it in."""
+        """Index every source the index reads (its folders, the corpus folder) again, then swap it in."""
         from .api import Assistant
 
         with self._build_lock:
@@ -115,21 +122,62 @@ class Library:
             self.assistant = fresh  # queries already running keep the old object and finish normally
             return fresh.stats
 
-    def add(self, uploads: list[tuple[str, str]], progress=None):
-        saved = [save_upload(path, name, self.corpus) for path, name in uploads]
+    def add(self, uploads: list[tuple[str, str]], progress=None) -> AddOutcome:
+        """Check each upload (name, type, size, readable, not indexed already), keep the good ones in the
+        corpus folder and rebuild once. Rejected files are not kept; the temporary upload copies are
+        deleted in every outcome."""
+        out, saved = AddOutcome(), []
         try:
-            return saved, self.rebuild(progress)
-        except Exception:
-            for p in saved:  # a file that breaks the build does not stay behind in the corpus
-                p.unlink(missing_ok=True)
-            raise
+            seen = set(self.assistant.index.reports)
+            for src, name in uploads:
+                path, titles = self._accept(src, name, seen, out.messages)
+                if path:
+                    saved.append(path)
+                    out.added += titles
+            if saved:
+                try:
+                    out.stats = self.rebuild(progress)
+                except BaseException:
+                    for p in saved:  # a file that breaks the build does not stay behind in the corpus
+                        p.unlink(missing_ok=True)
+                    raise
+        finally:
+            for src, _ in uploads:
+                Path(src).unlink(missing_ok=True)
+        return out
+
+    def _accept(self, src: str, name: str, seen: set[str], messages: list[str]) -> tuple[Path | None, list[str]]:
+        from .ingest import Unreadable, load_file
+
+        try:
+            path = save_upload(src, name, self.corpus)
+        except UploadRejected as e:
+            messages.append(str(e))
+            return None, []
+        except OSError as e:
+            messages.append(f"{name}：无法保存（{e.strerror}）")
+            return None, []
+        try:
+            reports = load_file(path)
+        except (Unreadable, OSError) as e:
+            path.unlink(missing_ok=True)
+            messages.append(f"{name}：无法读取（{unreadable_zh(str(e))}），未添加")
+            return None, []
+        new = [r for r in reports if r.doc_id not in seen]
+        if not new:
+            path.unlink(missing_ok=True)
+            messages.append(f"{name}：《{reports[0].title}》已在索引中，未重复添加")
+            return None, []
+        seen.update(r.doc_id for r in new)
+        return path, [r.title for r in new]
 
     def remove(self, doc_id: str, progress=None):
-        report = self.assistant.index.reports.get(doc_id)
-        if report is None:
-            raise AssistantError(f"no report {doc_id} in the index")
-        if len(self.assistant.index.reports) == 1:
-            raise AssistantError("that is the only indexed report; add another before removing it")
-        path = removable_file(report.source, self.corpus)
-        path.unlink()
-        return report.title, self.rebuild(progress)
+        """Take a report out of the index; its file moves to .trash/ in its folder. Returns (report, moved_to)."""
+        from .api import remove_report
+
+        with self._build_lock:
+            if doc_id in self.assistant.index.reports and len(self.assistant.index.reports) == 1:
+                raise AssistantError("这是索引中唯一的报告；请先添加其他报告再删除它")
+            report, fresh, moved = remove_report(self.index_dir, doc_id, self.assistant.embedder, progress)
+            self.assistant = fresh
+            return report, moved

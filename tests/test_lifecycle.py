@@ -204,7 +204,7 @@ def test_uploads_are_sanitised(tmp_path):
     first = save_upload(src, "../x.txt", corpus)
     second = save_upload(src, "x.txt", corpus)
     assert (first.name, second.name) == ("x.txt", "x-2.txt") and first.parent == corpus
-    with pytest.raises(UploadRejected, match="limit"):
+    with pytest.raises(UploadRejected, match="超过 0 MB 的上限"):
         save_upload(src, "big.txt", corpus, max_bytes=3)
 
 

@@ -109,3 +109,62 @@ def test_remove_of_a_file_given_by_name_stops_reading_it(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out == {"removed": doc_id, "title": "2024年示例市政府工作报告", "moved_to": None, "reports": 1}
     assert extra.exists() and manifest(idx)["sources"] == [str(CORPUS.resolve())]
+
+
+def test_uploads_keep_every_earlier_report_and_reject_junk(tmp_path, fake, monkeypatch):
+    from assistant.api import Assistant
+    from assistant.library import Library
+
+    corpus, provinces = tmp_path / "corpus", tmp_path / "provinces"
+    shutil.copytree(CORPUS, corpus)
+    provinces.mkdir()
+    (provinces / "a.txt").write_text(REPORT_A, encoding="utf-8")
+    idx = tmp_path / "idx"
+    library = Library(corpus, idx, Assistant.build([corpus, provinces], idx, fake))
+
+    def upload(name: str, data: bytes) -> str:
+        tmp = tmp_path / "gradio-tmp" / name
+        tmp.parent.mkdir(exist_ok=True)
+        tmp.write_bytes(data)
+        return str(tmp)
+
+    out = library.add([(upload("b.txt", REPORT_B.encode()), "b.txt")])
+    assert out.added == ["2025年示例市政府工作报告"] and out.messages == []
+    assert sorted(r.title for r in library.assistant.index.reports.values()) == sorted(
+        [SEED_TITLE, "2024年示例市政府工作报告", "2025年示例市政府工作报告"])
+    out = library.add([(upload("b.txt", REPORT_B.encode()), "b.txt"), (upload("a copy.txt", REPORT_A.encode()), "a copy.txt"),
+                       (upload("bin.txt", b"\x00\x01\x02" * 100), "bin.txt"), (upload("empty.txt", b""), "empty.txt"),
+                       (upload("run.exe", b"MZ"), "run.exe")])
+    assert out.added == [] and out.stats is None
+    assert out.messages == ["b.txt：《2025年示例市政府工作报告》已在索引中，未重复添加",
+                            "a copy.txt：《2024年示例市政府工作报告》已在索引中，未重复添加",
+                            "bin.txt：无法读取（二进制文件，不是文本），未添加", "empty.txt：无法读取（空文件），未添加",
+                            "run.exe：不支持的文件类型 .exe，支持 .csv .docx .htm .html .jsonl .md .pdf .txt"]
+    assert sorted(p.name for p in corpus.iterdir()) == sorted([SEED.name, "b.txt"])
+    assert list((tmp_path / "gradio-tmp").iterdir()) == []  # temporary copies deleted in every outcome
+    monkeypatch.setattr("assistant.library.MAX_UPLOAD_BYTES", 10)
+    out = library.add([(upload("big.txt", REPORT_B.encode() + b"x"), "big.txt")])
+    assert out.messages == ["big.txt：0.0 MB，超过 0 MB 的上限"] and list((tmp_path / "gradio-tmp").iterdir()) == []
+
+
+def test_library_remove_is_honest(tmp_path, fake):
+    from assistant.api import Assistant
+    from assistant.errors import AssistantError
+    from assistant.library import Library
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "a.txt").write_text(REPORT_A, encoding="utf-8")
+    idx = tmp_path / "idx"
+    library = Library(corpus, idx, Assistant.build([corpus], idx, fake))
+    doc_id = next(d for d, r in library.assistant.index.reports.items() if r.title.startswith("2024"))
+    report, moved = library.remove(doc_id)
+    assert report.title == "2024年示例市政府工作报告" and moved == corpus / ".trash" / "a.txt"
+    assert doc_id not in library.assistant.index.reports
+    assert Assistant.open(idx).ask("研发投入强度达到多少？").passages[0].report.title == SEED_TITLE
+    try:
+        library.remove(doc_id)
+    except AssistantError as e:
+        assert "索引中没有编号为" in str(e) and "请刷新报告列表" in str(e)
+    else:
+        raise AssertionError("removing a report twice must fail")
