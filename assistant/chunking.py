@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from .types import Chunk, Report
 
@@ -60,8 +61,20 @@ def lines_with_offsets(text: str) -> Iterator[tuple[int, int]]:
             yield s, e
 
 
+def _heading_words() -> tuple[str, ...]:
+    path = Path(__file__).parent / "data" / "heading_words.txt"
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+HEADING_WORDS = _heading_words()
+_PUNCT = re.compile(r"[，。、；：！？,.;:!?（）()“”\"《》\s]")
+
+
 def heading_of(line: str) -> tuple[int, str, bool] | None:
     """(level, heading title, heading_only) when the line opens a section."""
+    if len(line) <= 20 and line.endswith(HEADING_WORDS) and not _PUNCT.search(line):
+        return 1, line, True  # an un-numbered part heading: 2024年工作回顾, 名词解释
     for level, pattern in HEADING_PATTERNS:
         m = pattern.match(line)
         if not m:

@@ -344,7 +344,7 @@ def cmd_bench(args) -> int:
 
 def cmd_compare(args) -> int:
     from .api import check_question
-    from .compare import compare, plot, to_csv
+    from .compare import KIND_ZH, compare, plot, to_csv
 
     check_question(args.question)
     a = open_index(args.index)
@@ -360,7 +360,7 @@ def cmd_compare(args) -> int:
     print(f"{table['question']}  (by {table['by']}, {len(table['rows'])} reports)")
     for r in table["rows"]:
         where = f"  ← {r['sentence'][:60]}" if r["sentence"] else f"  ({r['reason']})"
-        kind = {"target": "目标", "result": "实绩"}.get(r["kind"] or "", "")
+        kind = KIND_ZH.get(r["kind"] or "", "")
         print(f"{r['key']:>8}  {r['value'] or '—':<14} {kind:<3}{where}")
     return 0
 

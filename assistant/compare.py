@@ -146,7 +146,7 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
     base = Row(key=key, title=report.title, doc_id=report.doc_id, value=None)
     result = assistant.ask(question, k=5, filters=Filters(doc_ids=(report.doc_id,)), qvec=qvec)
     if result.abstained or not result.answer:
-        base.reason = "the report does not state it"
+        base.reason = "报告中没有能回答的段落"
         return base
     qtype, terms = question_type(question), question_terms(question)
     specific = [w for w in tokenize(question) if len(w) >= 3]  # 赤字率, 城镇新增就业: the term the figure belongs to
@@ -170,7 +170,7 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
     elif specific and not any(w in c[8] for c in candidates for w in specific):
         candidates = []  # the question names a specific term none of the candidate sentences holds
     if not candidates:
-        base.reason = "no figure for the asked term in the passages of this report"
+        base.reason = "报告的相关段落中没有该指标的数值"
         return base
     _, fit, _, p, s, span, value, kind, sentence = max(candidates, key=lambda c: (c[0], c[1], c[2]))
     parsed = parse_value(value)
@@ -179,40 +179,54 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
                chunk_id=p.chunk.id, start=start, end=start + len(value), **parsed)
 
 
-def plot(table: dict, path: str) -> None:
-    """Line chart for years, bar chart for regions; ranges as error bars, qualifiers as labels."""
+KIND_ZH = {"target": "目标", "result": "实绩"}
+BY_ZH = {"year": "年份", "region": "地区"}
+
+
+def figure(table: dict):
+    """The compared values as points on a scale from zero, ranges (5.0%—5.5%) as error bars, qualifiers
+    (左右, 以上) as labels; a matplotlib Figure."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    fonts = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "SimHei"]
     from matplotlib import font_manager
 
+    fonts = ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "Microsoft YaHei", "PingFang SC", "SimHei"]
     if not {f.name for f in font_manager.fontManager.ttflist} & set(fonts):
         log.warning("no Chinese font found for the chart, its labels will show as boxes: install one "
                     "(Debian/Ubuntu: apt-get install fonts-noto-cjk)")
     plt.rcParams["font.sans-serif"] = [*fonts, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
     rows = [r for r in table["rows"] if r["number"] is not None]
-    fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.35), 4))
+    fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.4), 4))
     xs = list(range(len(rows)))
     ys = [r["number"] for r in rows]
     err = [[r["number"] - (r["low"] if r["high"] is not None else r["number"]) for r in rows],
            [(r["high"] if r["high"] is not None else r["number"]) - r["number"] for r in rows]]
-    if table["by"] == "year":
-        ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3)
-    else:
-        ax.bar(xs, ys, yerr=err, capsize=3)
+    ax.errorbar(xs, ys, yerr=err, marker="o", capsize=4, linestyle="-" if table["by"] == "year" else "none")
     for x, r in zip(xs, rows, strict=True):
-        if r["qualifier"]:
-            ax.annotate(r["qualifier"], (x, r["number"]), fontsize=7, ha="center", va="bottom")
+        label = r["value"] if r["qualifier"] or r["high"] is not None else ""
+        if label:
+            ax.annotate(label, (x, r["high"] if r["high"] is not None else r["number"]), fontsize=7, ha="center",
+                        va="bottom", xytext=(0, 3), textcoords="offset points")
     ax.set_xticks(xs, [r["key"] for r in rows], rotation=60, fontsize=8)
+    if ys and min(ys) >= 0:
+        ax.set_ylim(bottom=0, top=max(r["high"] if r["high"] is not None else r["number"] for r in rows) * 1.15 or 1)
     units = {r["unit"] for r in rows if r["unit"]}
-    ax.set_ylabel(" / ".join(sorted(units)))
+    ax.set_xlabel(BY_ZH.get(table["by"], ""))
+    ax.set_ylabel("数值" + (f"（{' / '.join(sorted(units))}）" if units else ""))
     ax.set_title(table["question"], fontsize=9)
     ax.grid(alpha=0.3)
     fig.tight_layout()
+    return fig
+
+
+def plot(table: dict, path: str) -> None:
+    """The chart of `figure` written as a PNG."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(table)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 

@@ -24,9 +24,11 @@ def load_questions(path: str | Path) -> list[dict]:
     for n, line in enumerate(lines, 1):
         if line.strip():
             try:
-                items.append(question_item(line, n))
+                item = question_item(line, n)
             except ValueError as e:
                 raise BadQuestionSet(f"{path}, line {n}: {e}") from None
+            if item is not None:
+                items.append(item)
     if not items:
         raise BadQuestionSet(f"{path}: no questions in it (one JSON object a line: {QUESTION_EXAMPLE})")
     return items
@@ -35,8 +37,8 @@ def load_questions(path: str | Path) -> list[dict]:
 QUESTION_EXAMPLE = '{"id": "q1", "question": "…", "answers": ["…"], "doc": ["…"]}'
 
 
-def question_item(line: str, n: int) -> dict:
-    """One line of a question set, checked: a ValueError says what is wrong with it."""
+def question_item(line: str, n: int) -> dict | None:
+    """One line of a question set, checked: a ValueError says what is wrong with it; None for a line to skip."""
     try:
         item = json.loads(line)
     except json.JSONDecodeError as e:
@@ -51,6 +53,8 @@ def question_item(line: str, n: int) -> dict:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             shown = json.dumps(value, ensure_ascii=False)
             raise ValueError(f'"{key}" must be a list of non-empty strings, e.g. ["全国第二"], not {shown}')
+    if item.get("liked") is False:
+        return None  # a 👎 from the chat page (feedback.jsonl): it needs the right answer written in first
     if "unanswerable" in item and not isinstance(item["unanswerable"], bool):
         raise ValueError('"unanswerable" must be true or false')
     item.setdefault("id", f"q{n}")

@@ -21,7 +21,31 @@ mark.answer { background: #ffd33d; color: #000; font-weight: 700; padding: 0 2px
 mark.evidence { background: #dafbe1; color: inherit; }
 mark.term { background: transparent; color: inherit; border-bottom: 2px solid #54aeff; }
 .refusal { color: #9a6700; font-weight: 600; }
+.card.flash { animation: flash 1.6s ease-out; }
+@keyframes flash { 0% { box-shadow: 0 0 0 4px #ffd33d; background: #fff8c5; } 100% { box-shadow: none; background: #fff; } }
+a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
+.cites { color: #57606a; font-size: 0.85em; line-height: 1.5; }
+.warn { color: #9a6700; font-size: 0.9em; }
+.hidden-download { display: none !important; }
+#reports, #compare-table { overflow-x: auto; }
+#reports table, #compare-table table { min-width: 640px; }
 """
+
+# [n] in the chat scrolls to its card and flashes it (the chat's links are plain anchors; this adds the flash)
+HEAD = """<script>
+document.addEventListener("click", (e) => {
+  const a = e.target.closest && e.target.closest("a.cite");
+  if (!a) return;
+  e.preventDefault();
+  e.stopPropagation();
+  const card = document.getElementById((a.getAttribute("href") || "").slice(1));  // the chat drops data-*
+  if (!card) return;
+  card.scrollIntoView({behavior: "smooth", block: "center"});
+  card.classList.remove("flash");
+  void card.offsetWidth;
+  card.classList.add("flash");
+}, true);
+</script>"""
 
 
 def highlight_html(text: str, highlights: list[Highlight]) -> str:
@@ -75,7 +99,7 @@ def passage_card(p: Passage) -> str:
         )
     cls = "card low" if p.low_confidence else "card"
     return (
-        f'<div class="{cls}" data-rank="{p.rank}" data-chunk="{html.escape(c.id)}">'
+        f'<div class="{cls}" id="passage-{p.rank}" data-rank="{p.rank}" data-chunk="{html.escape(c.id)}">'
         f'<div class="head">{" · ".join(meta)}</div>'
         f'<div class="text">{highlight_html(c.text, p.highlights)}</div>{context}</div>'
     )
@@ -97,13 +121,32 @@ def chat_text(text: str) -> str:
     return text.translate(_CHAT_ESCAPES)
 
 
+def cite(rank: int) -> str:
+    return f'<a class="cite" href="#passage-{rank}">[{rank}]</a>'
+
+
+def short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def citation_line(p: Passage) -> str:
+    """[n] short title · year · last section heading: one compact line, so the answer stays in view."""
+    parts = [chat_text(short(p.report.title, 18))]
+    if p.report.year:
+        parts.append(str(p.report.year))
+    if p.chunk.section:
+        parts.append(chat_text(short(p.chunk.section.split(" > ")[-1], 18)))
+    return f"{cite(p.rank)} {' · '.join(parts)}"
+
+
 def answer_html(result: Result) -> str:
-    """The chat reply: the answer sentence with the span in bold, then numbered citations."""
+    """The chat reply: the answer sentence with the span in bold, [n] linking to its card, compact citations."""
+    warnings = "".join(f'<br><span class="warn">⚠️ {chat_text(w)}</span>' for w in result.warnings)
     if result.abstained or not result.answer:
         lines = ['<span class="refusal">已索引的报告中没有找到能回答这个问题的内容。</span>']
         if result.passages:
-            lines.append("最接近的段落（低置信度）见右侧。")
-        return "<br>".join(lines)
+            lines.append("最接近的段落（低置信度）列在出处段落中。")
+        return "<br>".join(lines) + warnings
     a = result.answer
     top = next(p for p in result.passages if p.chunk.id == a.chunk_id)
     evidence = next((h for h in top.highlights if h.kind == "evidence"), None)
@@ -114,10 +157,6 @@ def answer_html(result: Result) -> str:
     sentence += chat_text(a.text[span_end:])
     where = f"《{chat_text(top.report.title)}》"
     if top.chunk.section:
-        where += f"（{chat_text(top.chunk.section)}）"
-    cites = "<br>".join(
-        f"[{p.rank}] {chat_text(p.report.title)}" + (f" · {p.report.year}" if p.report.year else "")
-        + (f" · {chat_text(p.chunk.section)}" if p.chunk.section else "")
-        for p in result.passages
-    )
-    return f"根据{where}：{sentence}[{top.rank}]<br><br><small>{cites}</small>"
+        where += f"（{chat_text(short(top.chunk.section.split(' > ')[-1], 30))}）"
+    cites = "<br>".join(citation_line(p) for p in result.passages)
+    return f'根据{where}：{sentence}{cite(top.rank)}{warnings}<div class="cites">{cites}</div>'

@@ -1,14 +1,20 @@
-"""The chat page (Gradio): ask, read the cited and highlighted passages, manage the reports."""
+"""The chat page (Gradio): ask, read the cited and highlighted passages, manage the reports, compare."""
 
 from __future__ import annotations
 
+import json
+import logging
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from .errors import AssistantError, BadQuestion
 from .library import Library
-from .render import CSS, answer_html, chat_text, passages_html
+from .render import CSS, HEAD, answer_html, chat_text, passages_html
 from .search import Filters
+
+log = logging.getLogger(__name__)
 
 MAX_K = 50
 EXAMPLES = [
@@ -17,6 +23,10 @@ EXAMPLES = [
     "高新区管委会主任由谁担任？",
     "2025年政府工作报告提出的赤字率是多少？",
 ]
+BY_CHOICES = [("按问题自动选择", "auto"), ("按年份", "year"), ("按地区", "region")]
+REPORT_HEADERS = ["标题", "年份", "地区", "段落数", "加入时间", "文件"]
+COMPARE_HEADERS = ["年份/地区", "数值", "类型", "报告", "原文句子"]
+EMPTY_CHAT = {"history": [], "turns": [], "passages": ""}
 
 
 def ask(library: Library, question: str, k: int = 5, reports: list[str] | None = None,
@@ -56,32 +66,107 @@ def ui_filters(a, reports: list[str] | None, year_from, year_to) -> Filters:
 
 def report_rows(library: Library) -> list[list]:
     idx = library.assistant.index
-    rows = []
-    for d, r in sorted(idx.reports.items(), key=lambda kv: (-(kv[1].year or 0), kv[1].title)):
-        rows.append([r.title, r.year, r.region or "", len(idx.doc_rows.get(d, [])), idx.added_at.get(d) or "", d])
-    return rows
+    return [[r.title, r.year or "", r.region or "", len(idx.doc_rows.get(d, [])), idx.added_at.get(d) or "",
+             Path(r.source).name]
+            for d, r in sorted(idx.reports.items(), key=lambda kv: (-(kv[1].year or 0), kv[1].title))]
 
 
 def report_titles(library: Library) -> list[str]:
     return sorted({r.title for r in library.assistant.index.reports.values()})
 
 
+def remove_choices(library: Library) -> list[tuple[str, str]]:
+    reports = library.assistant.index.reports.values()
+    return [(f"{r.title}（{Path(r.source).name}）", r.doc_id) for r in sorted(reports, key=lambda r: r.title)]
+
+
+def turn_record(question: str, result=None, error: str | None = None) -> dict:
+    """What the page keeps of one turn: for the Markdown export and for 👍/👎 feedback."""
+    if result is None:
+        return {"question": question, "error": error}
+    a = result.answer
+    cited = next((p for p in result.passages if a and p.chunk.id == a.chunk_id), None)
+    return {
+        "question": question, "abstained": result.abstained, "span": a.span if a else None,
+        "sentence": a.text if a else None, "title": cited.report.title if cited else None,
+        "rank": cited.rank if cited else None,
+        "passages": [{"rank": p.rank, "title": p.report.title, "year": p.report.year, "section": p.chunk.section,
+                      "chunk_id": p.chunk.id, "start": p.chunk.start, "end": p.chunk.end} for p in result.passages],
+    }
+
+
+def conversation_markdown(turns: list[dict]) -> str:
+    """The conversation as Markdown, each answer with its numbered citations."""
+    lines = ["# 报告问答记录", ""]
+    for t in turns:
+        lines += [f"**问：** {t['question']}", ""]
+        if t.get("error"):
+            lines += [f"**答：** ⚠️ {t['error']}", ""]
+        elif t.get("abstained") or not t.get("sentence"):
+            lines += ["**答：** 已索引的报告中没有找到能回答这个问题的内容。", ""]
+        else:
+            lines += [f"**答：** {t['span'] or t['sentence']}", "", f"> {t['sentence']} [{t['rank']}]", ""]
+        for p in t.get("passages", []):
+            where = " · ".join(str(x) for x in (p["year"], p["section"]) if x)
+            lines.append(f"[{p['rank']}] 《{p['title']}》 {where}（字符 {p['start']}–{p['end']}）")
+        lines.append("")
+    return "\n".join(lines)
+
+
+_feedback_lock = threading.Lock()
+
+
+def save_feedback(library: Library, turn: dict, liked: bool) -> Path:
+    """Append a 👍/👎 with the question, answer and cited passages to feedback.jsonl in the index directory.
+    `assistant eval` reads the file: a 👍 line is a question whose answer is the span it got."""
+    path = library.index_dir / "feedback.jsonl"
+    line = {"id": f"fb-{time.strftime('%Y%m%d-%H%M%S')}", "question": turn["question"], "liked": liked,
+            "answers": [turn["span"] or turn["sentence"]] if liked and turn.get("sentence") else [],
+            "doc": [turn["title"]] if liked and turn.get("title") else [],
+            "answer": turn.get("sentence"), "passages": turn.get("passages", []),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    with _feedback_lock, open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return path
+
+
+def compare_default(library: Library) -> str:
+    """A comparison the index can answer: across years when it holds one issuer's series, else across regions."""
+    reports = list(library.assistant.index.reports.values())
+    national = {r.year for r in reports if r.region == "全国" and r.year}
+    if len(national) >= 2:
+        return "历年政府工作报告提出的赤字率是多少？"
+    by_year: dict[int, set] = {}
+    for r in reports:
+        if r.year and r.region and r.region != "全国":
+            by_year.setdefault(r.year, set()).add(r.region)
+    if by_year:
+        year = max(by_year, key=lambda y: (len(by_year[y]), y))
+        return f"{year}年各省份政府工作报告中地区生产总值增长目标是多少？"
+    return "历年政府工作报告提出的赤字率是多少？"
+
+
 def make_app(library: Library):
     import gradio as gr
 
-    def respond(question, history, k, reports, year_from, year_to):
-        history = list(history or [])
+    def respond(question, state, k, reports, year_from, year_to):
+        state = dict(state or EMPTY_CHAT)
+        history, turns = list(state["history"]), list(state["turns"])
         if not question or not question.strip():
-            return "", history, gr.update(), None
+            return "", history, gr.update(), None, state
         try:
             result = ask(library, question, k, reports, year_from, year_to)
         except AssistantError as e:
             history += [{"role": "user", "content": chat_text(question)},
                         {"role": "assistant", "content": f"⚠️ {chat_text(str(e))}"}]
-            return "", history, "", None
+            turns.append(turn_record(question, error=str(e)))
+            state = {"history": history, "turns": turns, "passages": ""}
+            return "", history, "", None, state
         history += [{"role": "user", "content": chat_text(question)},
                     {"role": "assistant", "content": answer_html(result)}]
-        return "", history, passages_html(result), result.to_dict()
+        turns.append(turn_record(question, result))
+        cards = passages_html(result)
+        return "", history, cards, result.to_dict(), {"history": history, "turns": turns, "passages": cards}
 
     def api_ask(question: str, k: int = 5, reports: list[str] | None = None,
                 year_from: int | None = None, year_to: int | None = None) -> dict:
@@ -90,115 +175,177 @@ def make_app(library: Library):
         try:
             return ask(library, question, k, reports, year_from, year_to).to_dict()
         except AssistantError as e:
-            raise gr.Error(str(e), print_exception=False) from None
+            raise gr.Error(str(e), title="出错了", print_exception=False) from None
 
-    def refresh():
-        titles = report_titles(library)
-        return report_rows(library), gr.update(choices=titles), gr.update(choices=_remove_choices())
+    def restore(state):
+        state = state or EMPTY_CHAT
+        return state["history"], state["passages"] or '<div class="passages"></div>'
 
-    def _remove_choices():
-        return [(f"{r.title}（{r.source.split('/')[-1]}）", d) for d, r in library.assistant.index.reports.items()]
+    def clear():
+        return [], '<div class="passages"></div>', None, dict(EMPTY_CHAT)
+
+    def export(state):
+        turns = (state or EMPTY_CHAT)["turns"]
+        if not turns:
+            raise gr.Error("还没有对话可以导出", title="出错了", print_exception=False)
+        path = Path(tempfile.mkdtemp()) / f"报告问答-{time.strftime('%Y%m%d-%H%M')}.md"
+        path.write_text(conversation_markdown(turns), encoding="utf-8")
+        return str(path)
+
+    def on_like(data, state):
+        turns = (state or EMPTY_CHAT)["turns"]
+        turn = turns[data.index // 2] if isinstance(data.index, int) and data.index // 2 < len(turns) else None
+        if turn is None or turn.get("error"):
+            return
+        save_feedback(library, turn, bool(data.liked))  # the thumb itself turns solid: no toast needed
+
+    on_like.__annotations__["data"] = gr.LikeData  # how Gradio knows to pass the like event (see PEP 563)
+
+    def lists(status: str = ""):
+        """The report table, the filter choices and the remove list, read from the index now."""
+        return (status, report_rows(library), gr.update(choices=report_titles(library)),
+                gr.update(choices=remove_choices(library), value=None), gr.update(visible=False))
 
     def upload(files, progress=gr.Progress()):
         if not files:
-            return "请选择要上传的文件。", *refresh()
+            return *lists("请先选择要上传的文件。"), gr.update()
         uploads = [(f, Path(f).name) for f in files]
         try:
-            saved, stats = library.add(uploads, progress=lambda done, total: progress((done, total), desc="嵌入段落"))
+            out = library.add(uploads, progress=lambda done, total: progress((done, total), desc="嵌入段落"))
         except AssistantError as e:
-            return f"⚠️ {e}", *refresh()
-        notes = "；".join([*stats.warnings, *stats.notices])
-        msg = (f"已添加 {', '.join(p.name for p in saved)}：共 {stats.reports} 份报告、{stats.chunks} 个段落，"
-               f"新嵌入 {stats.embedded} 个，复用 {stats.reused} 个，用时 {stats.seconds:.1f} 秒。{notes}")
-        return msg, *refresh()
+            return *lists(f"⚠️ {e}"), None
+        lines = []
+        if out.added:
+            s = out.stats
+            lines.append(f"已添加 {'、'.join(f'《{t}》' for t in out.added)}：索引共 {s.reports} 份报告、{s.chunks} 个段落，"
+                         f"新嵌入 {s.embedded} 个，用时 {s.seconds:.1f} 秒。")
+            lines += [f"⚠️ {n}" for n in s.notices]
+        lines += [f"⚠️ {m}" for m in out.messages]
+        return *lists("\n\n".join(lines)), None
+
+    def ask_remove(doc_id):
+        report = library.assistant.index.reports.get(doc_id or "")
+        if report is None:
+            return "请先在列表中选择要删除的报告。", gr.update(visible=False)
+        return (f"确认删除《{report.title}》？它的文件将移到报告文件夹的 .trash/ 中，可以恢复。",
+                gr.update(visible=True))
 
     def remove(doc_id, progress=gr.Progress()):
         if not doc_id:
-            return "请选择要删除的报告。", *refresh()
+            return lists("请先在列表中选择要删除的报告。")
         try:
-            title, stats = library.remove(doc_id, progress=lambda d, t: progress((d, t)))
+            report, moved = library.remove(doc_id, progress=lambda d, t: progress((d, t), desc="重建索引"))
         except AssistantError as e:
-            return f"⚠️ {e}", *refresh()
-        return f"已删除《{title}》，剩余 {stats.reports} 份报告。", *refresh()
+            return lists(f"⚠️ 删除失败：{e}")
+        where = f"文件已移到 {moved}" if moved else f"不再读取 {report.source}"
+        return lists(f"已删除《{report.title}》（{where}），索引中还有 {len(library.assistant.index.reports)} 份报告。")
 
     def run_compare(question, by, progress=gr.Progress()):
-        import pandas as pd
+        from .compare import KIND_ZH, compare, figure, to_csv
 
-        from .compare import compare, to_csv
-
-        table = compare(library.assistant, question, by, progress=lambda d, t: progress((d, t), desc="逐份报告"))
-        rows = table["rows"]
-        frame = pd.DataFrame([{"key": r["key"], "number": r["number"]} for r in rows if r["number"] is not None])
-        shown = [[r["key"], r["value"] or f"（{r['reason']}）", {"target": "目标", "result": "实绩"}.get(r["kind"] or "", ""),
-                  r["title"], r["sentence"] or ""] for r in rows]
-        path = Path(tempfile.mkdtemp()) / "compare.csv"
+        try:
+            table = compare(library.assistant, question, None if by == "auto" else by,
+                            progress=lambda d, t: progress((d, t), desc="逐份报告"))
+        except AssistantError as e:
+            raise gr.Error(str(e), title="出错了", print_exception=False) from None
+        if not table["rows"]:
+            raise gr.Error("索引中没有可对比的报告：“历年”需要同一发布者多个年份的报告，“各省”需要同一年多个地区的报告。",
+                           title="出错了", print_exception=False)
+        shown = [[r["key"], r["value"] or f"（{r['reason']}）", KIND_ZH.get(r["kind"] or "", ""), r["title"],
+                  r["sentence"] or ""] for r in table["rows"]]
+        path = Path(tempfile.mkdtemp()) / "对比.csv"
         path.write_text(to_csv(table), encoding="utf-8-sig")
-        is_year = table["by"] == "year"
-        return (gr.update(value=frame if is_year else None, visible=is_year),
-                gr.update(value=None if is_year else frame, visible=not is_year), shown, str(path))
+        return figure(table), shown, str(path)
 
     with gr.Blocks(title="报告问答助手") as app:
-        gr.Markdown("## 报告问答助手\n用中文提问，答案和出处段落会被高亮标出。")
+        saved = gr.BrowserState(dict(EMPTY_CHAT), storage_key="report-assistant-chat")
+        gr.Markdown("## 报告问答助手\n用中文提问，答案和出处段落会被高亮标出；点 [n] 跳到对应段落。")
         with gr.Tab("问答"):
             with gr.Row():
-                with gr.Column(scale=5):
-                    chat = gr.Chatbot(label="对话", height=460, elem_id="chat")
+                with gr.Column(scale=5, min_width=320):
+                    chat = gr.Chatbot(label="对话", height=460, elem_id="chat", buttons=["copy"],
+                                      feedback_options=("Like", "Dislike"))
                     with gr.Row():
-                        box = gr.Textbox(placeholder="例如：深圳高新区综合排名第几？", show_label=False, scale=5,
+                        box = gr.Textbox(placeholder="例如：深圳高新区综合排名第几？", label="问题", show_label=False, scale=5,
                                          elem_id="question", submit_btn=False)
-                        send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
-                    gr.Examples(EXAMPLES, inputs=box, label="示例问题")
-                    with gr.Accordion("筛选", open=False):
-                        reports = gr.Dropdown(report_titles(library), multiselect=True, label="只在这些报告中查找")
-                        with gr.Row():
-                            year_from = gr.Number(label="起始年份", precision=0)
-                            year_to = gr.Number(label="截止年份", precision=0)
-                        k = gr.Slider(1, 10, value=5, step=1, label="段落数")
-                with gr.Column(scale=6):
+                        send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="send")
+                with gr.Column(scale=6, min_width=320):
                     cards = gr.HTML('<div class="passages"></div>', label="出处段落", elem_id="passages")
+            gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+            export_btn = gr.Button("导出对话（Markdown）", elem_id="export", size="sm")
+            export_file = gr.DownloadButton(elem_id="export-file", elem_classes=["hidden-download"])
+            with gr.Accordion("筛选", open=False):
+                reports = gr.Dropdown(report_titles(library), multiselect=True, label="只在这些报告中查找")
+                with gr.Row():
+                    year_from = gr.Number(None, label="起始年份", precision=0, placeholder="例如 2021")
+                    year_to = gr.Number(None, label="截止年份", precision=0, placeholder="例如 2025")
+                k = gr.Slider(1, 10, value=5, step=1, label="段落数")
             last = gr.JSON(visible=False)
-            inputs = [box, chat, k, reports, year_from, year_to]
-            outputs = [box, chat, cards, last]
+            inputs = [box, saved, k, reports, year_from, year_to]
+            outputs = [box, chat, cards, last, saved]
             box.submit(respond, inputs, outputs, api_visibility="private")
             send.click(respond, inputs, outputs, api_visibility="private")
+            chat.clear(clear, None, [chat, cards, last, saved], api_visibility="private")
+            export_btn.click(export, saved, export_file, api_visibility="private").then(
+                None, None, None, js="() => document.querySelector('#export-file').click()")  # Gradio #9230
+            chat.like(on_like, saved, None, api_visibility="private")
         with gr.Tab("对比"):
             with gr.Row():
-                cq = gr.Textbox(value="历年政府工作报告提出的赤字率是多少？", label="对比问题", scale=5, elem_id="compare-q")
-                cby = gr.Radio(["year", "region"], value="year", label="按", scale=1)
+                cq = gr.Textbox(value=compare_default(library), label="对比问题", scale=5, elem_id="compare-q")
+                cby = gr.Radio(BY_CHOICES, value="auto", label="对比方式", scale=2, elem_id="compare-by")
                 cbtn = gr.Button("对比", variant="primary", scale=1, elem_id="compare-run")
             gr.Examples(["历年政府工作报告提出的赤字率是多少？", "2025年各省份政府工作报告中城镇新增就业目标是多少？"],
                         inputs=cq, label="示例")
-            line = gr.LinePlot(x="key", y="number", label="历年", visible=True)
-            bars = gr.BarPlot(x="key", y="number", label="各地", visible=False)
-            ctable = gr.Dataframe(headers=["key", "value", "kind", "title", "sentence"], interactive=False,
-                                  elem_id="compare-table")
-            csv_file = gr.File(label="CSV", interactive=False)
-            cbtn.click(run_compare, [cq, cby], [line, bars, ctable, csv_file], api_name="compare")
+            chart = gr.Plot(label="图表", elem_id="compare-chart")
+            ctable = gr.Dataframe(headers=COMPARE_HEADERS, interactive=False, elem_id="compare-table", wrap=True)
+            csv_file = gr.File(label="导出 CSV", interactive=False)
+            cbtn.click(run_compare, [cq, cby], [chart, ctable, csv_file], api_name="compare")
         with gr.Tab("报告"):
-            table = gr.Dataframe(report_rows(library), headers=["标题", "年份", "地区", "段落数", "加入时间", "doc_id"],
-                                 interactive=False, elem_id="reports")
-            files = gr.File(label="上传报告（.txt .md .docx .pdf .html .jsonl .csv）", file_count="multiple",
+            table = gr.Dataframe(report_rows(library), headers=REPORT_HEADERS, interactive=False, elem_id="reports")
+            files = gr.File(label="上传报告（.txt .md .docx .pdf .html .jsonl .csv，单个不超过 50 MB）",
+                            file_count="multiple",
                             file_types=[".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".jsonl", ".csv"],
                             elem_id="upload")
             add_btn = gr.Button("添加到索引", variant="primary", elem_id="add")
             with gr.Row():
-                to_remove = gr.Dropdown(_remove_choices(), label="删除报告", elem_id="remove-choice")
-                remove_btn = gr.Button("删除", variant="stop", elem_id="remove")
+                to_remove = gr.Dropdown(remove_choices(library), value=None, label="删除报告", elem_id="remove-choice")
+                remove_btn = gr.Button("删除…", variant="stop", elem_id="remove")
+            with gr.Group(visible=False, elem_id="confirm") as confirm:
+                with gr.Row():
+                    confirm_btn = gr.Button("确认删除", variant="stop", elem_id="confirm-remove")
+                    cancel_btn = gr.Button("取消", elem_id="cancel-remove")
             status = gr.Markdown(elem_id="status")
-            add_btn.click(upload, [files], [status, table, reports, to_remove], api_name="add_reports")
-            remove_btn.click(remove, [to_remove], [status, table, reports, to_remove], api_name="remove_report")
+            listed = [status, table, reports, to_remove, confirm]
+            add_btn.click(upload, [files], [*listed, files], api_name="add_reports")
+            remove_btn.click(ask_remove, [to_remove], [status, confirm], api_visibility="private")
+            cancel_btn.click(lambda: ("已取消。", gr.update(visible=False)), None, [status, confirm],
+                             api_visibility="private")
+            confirm_btn.click(remove, [to_remove], listed, api_name="remove_report")
+        app.load(restore, saved, [chat, cards], api_visibility="private")
+        app.load(lists, None, listed, api_visibility="private")
         gr.api(api_ask, api_name="ask")
     return app
+
+
+def warm_up(library: Library) -> None:
+    """Answer one question before the page opens, so the first user does not wait for the model's first call."""
+    t0 = time.perf_counter()
+    try:
+        library.assistant.ask(EXAMPLES[1])
+    except AssistantError:
+        pass
+    log.info("warmed up in %.2f s", time.perf_counter() - t0)
 
 
 def serve(library: Library, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
           block: bool = True):
     app = make_app(library)
+    warm_up(library)
     library.follow()
-    app.queue(default_concurrency_limit=4)
+    app.queue(default_concurrency_limit=8)
     try:
-        app.launch(server_name=host, server_port=port, auth=auth, css=CSS, prevent_thread_lock=not block,
-                   footer_links=["api"], quiet=True)
+        app.launch(server_name=host, server_port=port, auth=auth, css=CSS, head=HEAD, prevent_thread_lock=not block,
+                   footer_links=["api"], quiet=True, max_file_size="50mb")
     except OSError as e:  # the port was taken after `assistant serve` checked it
         raise AssistantError(f"cannot listen on {host}:{port}: choose a free port with --port ({e})") from None
     return app

@@ -1,6 +1,7 @@
 """The chat page in a real browser (Debian's Chromium driven by Playwright), with the real model."""
 
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -68,17 +69,19 @@ def page(server):
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"],
         )
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN").new_page()
         dialogs = []
         pg.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         pg.dialogs = dialogs
         pg.goto(server[0])
         pg.wait_for_selector("#question textarea")
+        pg.browser_ = browser
         yield pg
         browser.close()
 
 
 def ask(page, question: str) -> float:
+    page.get_by_role("tab", name="问答").click()
     before = page.locator("#chat .message").count()
     page.fill("#question textarea", question)
     t0 = time.perf_counter()
@@ -113,16 +116,30 @@ def test_script_in_a_report_is_inert_text(page):
     assert page.locator("#passages script").count() == 0 and page.dialogs == []
 
 
-def test_upload_then_ask(page, server, tmp_path):
-    new = tmp_path / "示例市营商环境报告.txt"
-    new.write_text(NEW_REPORT, encoding="utf-8")
+def upload(page, path: Path, expect: str) -> str:
     page.get_by_role("tab", name="报告").click()
-    page.set_input_files("#upload input[type=file]", str(new))
+    page.set_input_files("#upload input[type=file]", str(path))
     page.wait_for_timeout(500)
     page.click("#add")
-    page.wait_for_function("document.querySelector('#status') && document.querySelector('#status').innerText.includes('已添加')",
-                           timeout=120000)
+    page.wait_for_function(f"(document.querySelector('#status') || {{}}).innerText?.includes({expect!r})", timeout=120000)
+    return page.locator("#status").inner_text()
+
+
+def indexed_titles(server) -> list[str]:
+    import json
+
+    manifest = json.loads((server[1] / "idx" / "manifest.json").read_text())
+    return sorted(m["title"] for m in manifest["reports"].values())
+
+
+def test_upload_then_ask(page, server, tmp_path):
+    before = indexed_titles(server)
+    new = tmp_path / "示例市营商环境报告.txt"
+    new.write_text(NEW_REPORT, encoding="utf-8")
+    upload(page, new, "已添加")
     assert (server[1] / "corpus" / "示例市营商环境报告.txt").exists()
+    assert indexed_titles(server) == sorted([*before, "2027年示例市营商环境报告"])  # every earlier report kept
+    assert page.locator("#upload").inner_text().count("点击上传") == 1  # the upload box is cleared
     page.get_by_role("tab", name="问答").click()
     ask(page, "2027年示例市新登记经营主体多少户？")
     page.wait_for_selector("#passages mark.answer")
@@ -152,7 +169,7 @@ def test_markdown_in_a_report_is_shown_as_text_in_the_chat(page):
     ask(page, "链接测试报告的完整版本请见哪里？")
     reply = page.locator("#chat .message").last
     assert MARKDOWN_LINK in reply.inner_text() and "**加粗**与_斜体_" in reply.inner_text()
-    assert reply.locator("a").count() == 0 and reply.locator("strong, em").count() == 0
+    assert reply.locator("a:not(.cite)").count() == 0 and reply.locator("strong, em").count() == 0
     assert page.locator("#chat a[href^='javascript']").count() == 0 and page.dialogs == []
 
 
@@ -171,3 +188,113 @@ def test_gradio_api_errors_are_clear_and_in_chinese(server):
     out = client.predict(question, 3, None, None, None, api_name="/ask")  # the server still answers, the same way
     marks = [h for h in out["passages"][0]["highlights"] if h["kind"] == "answer"]
     assert out["passages"][0]["text"][marks[0]["start"] : marks[0]["end"]] == "全国第二"
+
+
+def test_double_add_and_junk_leave_nothing_behind(page, server, tmp_path):
+    corpus = server[1] / "corpus"
+    before, files = indexed_titles(server), sorted(p.name for p in corpus.iterdir())
+    again = tmp_path / "示例市营商环境报告.txt"
+    again.write_text(NEW_REPORT, encoding="utf-8")
+    assert "已在索引中，未重复添加" in upload(page, again, "未重复添加")
+    junk = tmp_path / "bin.txt"
+    junk.write_bytes(b"\x00\x01\x02" * 500)
+    status = upload(page, junk, "无法读取")
+    assert status.count("bin.txt") == 1 and "示例市营商环境报告" not in status  # each message once, this upload only
+    assert sorted(p.name for p in corpus.iterdir()) == files and indexed_titles(server) == before
+
+
+def test_a_fresh_page_lists_exactly_the_indexed_reports(page, server):
+    fresh = page.context.new_page()
+    fresh.goto(server[0])
+    fresh.wait_for_selector("#question textarea")
+    fresh.get_by_role("tab", name="报告").click()
+    fresh.wait_for_timeout(1000)
+    table = fresh.locator("#reports").inner_text()
+    assert all(t in table for t in indexed_titles(server)) and "2027年示例市营商环境报告" in table
+    fresh.close()
+
+
+def test_citation_link_scrolls_to_and_flashes_its_card(page):
+    ask(page, "累计布局建设了多少家创新载体？")
+    links = page.locator("#chat .message").last.locator("a.cite")
+    assert links.count() >= 2
+    links.nth(1).click()
+    page.wait_for_function("document.querySelector('#passage-1').classList.contains('flash')", timeout=5000)
+    box = page.locator("#passage-1").bounding_box()
+    assert 0 <= box["y"] <= page.viewport_size["height"]
+
+
+def test_reload_keeps_the_chat_and_feedback_and_export_work(page, server):
+    import json
+
+    ask(page, "高新区管委会主任由谁担任？")
+    n = page.locator("#chat .message").count()
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_function(f"document.querySelectorAll('#chat .message').length == {n}", timeout=10000)
+    assert "高新区管委会主任由谁担任？" in page.locator("#chat").inner_text()
+    assert page.locator("#passages .card").count() >= 1
+    page.locator("#chat .message").last.hover()
+    page.locator("#chat button[aria-label='赞']").last.click()
+    feedback = server[1] / "idx" / "feedback.jsonl"
+    deadline = time.time() + 10
+    while time.time() < deadline and not (feedback.exists() and feedback.read_text(encoding="utf-8").endswith("\n")):
+        time.sleep(0.2)
+    line = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
+    assert line["question"] == "高新区管委会主任由谁担任？" and line["liked"] is True and line["answers"]
+    with page.expect_download() as download:
+        page.click("#export")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "**问：** 高新区管委会主任由谁担任？" in text and "[1] 《" in text
+
+
+def test_no_english_on_any_tab(page):
+    import re
+
+    allowed = {"API", "CSV", "MB", "Markdown", "csv", "docx", "html", "htm", "jsonl", "md", "pdf", "txt"}
+    for tab in ["对比", "报告", "问答"]:
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(500)
+        chrome = page.evaluate("""() => {
+            const skip = '#passages, #chat .message, #reports, #remove-choice, code, script, style';  // report data
+            const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), out = [];
+            while (walk.nextNode()) {
+                const el = walk.currentNode.parentElement;
+                if (el && !el.closest(skip) && el.offsetParent !== null) out.push(walk.currentNode.textContent);
+            }
+            return out.join(' '); }""")
+        assert set(re.findall(r"[A-Za-z]{2,}", chrome)) <= allowed, tab
+    page.get_by_role("tab", name="报告").click()
+    headers = page.locator("#reports thead").inner_text()
+    assert all(h in headers for h in ["标题", "年份", "地区", "段落数", "加入时间", "文件"])
+    assert not re.search(r"[A-Za-z]{2,}", headers)
+
+
+def test_on_a_phone_the_passages_follow_the_answer(page, server):
+    phone = page.browser_.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True).new_page()
+    phone.goto(server[0])
+    phone.wait_for_selector("#question textarea")
+    ask(phone, "深圳高新区在2021年度国家高新区评价中综合排名第几？")
+    chat, cards = phone.locator("#chat").bounding_box(), phone.locator("#passages .card").first.bounding_box()
+    assert cards["y"] >= chat["y"] + chat["height"] - 1 and cards["y"] < chat["y"] + chat["height"] + 400
+    assert "见右侧" not in phone.locator("body").inner_text()
+    out = Path(os.environ.get("SCREENSHOT_DIR", str(ROOT / "eval" / "runs")))
+    phone.screenshot(path=str(out / "screenshot-phone.png"), full_page=True)
+    phone.close()
+
+
+def test_remove_asks_first_then_the_report_no_longer_answers(page, server):
+    page.get_by_role("tab", name="报告").click()
+    page.click("#remove-choice input")
+    page.get_by_role("option", name=re.compile("网页链接测试报告")).click()
+    page.click("#remove")
+    page.wait_for_selector("#confirm-remove", state="visible")
+    assert "确认删除《网页链接测试报告》" in page.locator("#status").inner_text()
+    assert "网页链接测试报告" in indexed_titles(server)  # nothing happens before the confirmation
+    page.click("#confirm-remove")
+    page.wait_for_function("document.querySelector('#status').innerText.includes('已删除')", timeout=120000)
+    assert "网页链接测试报告" not in indexed_titles(server)
+    assert (server[1] / "corpus" / ".trash" / "md.txt").exists()
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "链接测试报告的完整版本请见哪里？")
+    assert all("网页链接测试报告" not in t for t in page.locator("#passages .card .head").all_inner_texts())

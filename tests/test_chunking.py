@@ -112,3 +112,15 @@ def test_fixed_windows_baseline():
     chunks = chunk_report(report(text), ChunkParams(max_chars=500, fixed=True, overlap_chars=50))
     assert [(c.start, c.end) for c in chunks] == [(0, 500), (450, 950), (900, 1200)]
     assert ChunkParams().to_dict() == {"max_chars": 250, "min_chars": 24, "overlap_sentences": 1}
+
+
+def test_unnumbered_part_headings_open_sections():
+    text = ("2025年某省政府工作报告\n各位代表：\n2024年工作回顾\n过去一年，全省地区生产总值增长5.7%。\n"
+            "2025年工作安排建议\n今年发展主要预期目标是：地区生产总值增长5.5%以上。\n（一）全方位扩大内需\n扩大有效投资。\n"
+            "名词解释\n1.两新：是指大规模设备更新和消费品以旧换新\n四川省人民政府省长 施小琳\n")
+    sections = {c.text.split("。")[0]: c.section for c in chunk_report(report(text, "2025年某省政府工作报告"))}
+    assert sections["今年发展主要预期目标是：地区生产总值增长5.5%以上"] == "2025年工作安排建议"
+    assert sections["扩大有效投资"] == "2025年工作安排建议 > （一）全方位扩大内需"
+    assert heading_of("名词解释") == (1, "名词解释", True) and heading_of("2024年工作回顾") == (1, "2024年工作回顾", True)
+    assert heading_of("四川省人民政府省长 施小琳") is None and heading_of("各位代表：") is None
+    assert heading_of("我们将继续加强政府自身建设。") is None
