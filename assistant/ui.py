@@ -56,12 +56,23 @@ def ui_filters(a, reports: list[str] | None, year_from, year_to) -> Filters:
         raise BadQuestion("索引中没有这些报告：" + "、".join(f"《{t}》" for t in unknown) + "；请从筛选列表中选择")
     doc_ids = tuple(d for d, r in a.index.reports.items() if r.title in set(titles))
     years = None
+    year_from, year_to = checked_year(year_from, "起始年份"), checked_year(year_to, "截止年份")
     if year_from or year_to:
-        lo, hi = int(year_from or 0), int(year_to or 9999)
+        lo, hi = year_from or 0, year_to or 9999
         if lo > hi:
             raise BadQuestion(f"年份筛选不可能满足：起始年份 {lo} 晚于截止年份 {hi}")
         years = (lo, hi)
     return Filters(years=years, doc_ids=doc_ids)
+
+
+def checked_year(value, name: str) -> int | None:
+    """A year box (text on the page, a number or null through the API): empty is no limit."""
+    if value is None or str(value).strip() in ("", "0"):
+        return None
+    text = str(value).strip().translate(str.maketrans("０１２３４５６７８９", "0123456789")).removesuffix("年")
+    if not text.isdigit() or not 1900 <= int(text) <= 2100:
+        raise BadQuestion(f"{name}须是四位数字的年份，例如 2021（收到 {value!r}）")
+    return int(text)
 
 
 def report_rows(library: Library) -> list[list]:
@@ -128,6 +139,25 @@ def save_feedback(library: Library, turn: dict, liked: bool) -> Path:
     with _feedback_lock, open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(line, ensure_ascii=False) + "\n")
     return path
+
+
+def browser_secret(library: Library) -> str:
+    """The key the page's stored conversation is encrypted with, kept in the index directory: Gradio's
+    default is new at every start, which would make a restarted server forget every conversation."""
+    import secrets
+
+    path = library.index_dir / "browser-state.key"
+    try:
+        return path.read_text(encoding="utf-8").strip() or _new_secret(path, secrets.token_hex(32))
+    except FileNotFoundError:
+        return _new_secret(path, secrets.token_hex(32))
+
+
+def _new_secret(path: Path, value: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value, encoding="utf-8")
+    path.chmod(0o600)
+    return value
 
 
 def compare_default(library: Library) -> str:
@@ -258,7 +288,7 @@ def make_app(library: Library):
         return figure(table), shown, str(path)
 
     with gr.Blocks(title="报告问答助手") as app:
-        saved = gr.BrowserState(dict(EMPTY_CHAT), storage_key="report-assistant-chat")
+        saved = gr.BrowserState(dict(EMPTY_CHAT), storage_key="report-assistant-chat", secret=browser_secret(library))
         gr.Markdown("## 报告问答助手\n用中文提问，答案和出处段落会被高亮标出；点 [n] 跳到对应段落。")
         with gr.Tab("问答"):
             with gr.Row():
@@ -277,8 +307,8 @@ def make_app(library: Library):
             with gr.Accordion("筛选", open=False):
                 reports = gr.Dropdown(report_titles(library), multiselect=True, label="只在这些报告中查找")
                 with gr.Row():
-                    year_from = gr.Number(None, label="起始年份", precision=0, placeholder="例如 2021")
-                    year_to = gr.Number(None, label="截止年份", precision=0, placeholder="例如 2025")
+                    year_from = gr.Textbox(label="起始年份", placeholder="例如 2021", elem_id="year-from")
+                    year_to = gr.Textbox(label="截止年份", placeholder="例如 2025", elem_id="year-to")
                 k = gr.Slider(1, 10, value=5, step=1, label="段落数")
             last = gr.JSON(visible=False)
             inputs = [box, saved, k, reports, year_from, year_to]

@@ -206,3 +206,38 @@ def test_the_progress_bar_starts_before_the_first_batch(tmp_path, fake):
     calls = []
     Assistant.build([CORPUS], tmp_path / "idx", fake, progress=lambda done, total: calls.append((done, total)))
     assert calls[0] == (0, calls[0][1]) and calls[-1] == (calls[0][1], calls[0][1])
+
+
+def test_page_arguments_are_checked_like_the_command_line(index):
+    from assistant.api import Assistant
+    from assistant.errors import BadQuestion
+    from assistant.ui import checked_k, checked_year, ui_filters
+
+    a = Assistant.open(index)
+    assert checked_k("5") == 5 and checked_year("２０２１年", "起始年份") == 2021 and checked_year("", "x") is None
+    for call, message in [(lambda: checked_k(0), "段落数 k 须在 1 到 50 之间（收到 0）"),
+                          (lambda: checked_k("多"), "段落数 k 必须是整数"),
+                          (lambda: checked_year("21", "起始年份"), "起始年份须是四位数字的年份"),
+                          (lambda: ui_filters(a, ["没有的报告"], None, None), "索引中没有这些报告：《没有的报告》"),
+                          (lambda: ui_filters(a, None, 2025, "2021"), "起始年份 2025 晚于截止年份 2021")]:
+        with pytest.raises(BadQuestion, match=message):
+            call()
+
+
+def test_feedback_lines_are_a_question_set(index, tmp_path, capsys):
+    from pathlib import Path
+
+    from assistant.api import Assistant
+    from assistant.evaluate import load_questions
+    from assistant.library import Library
+    from assistant.ui import save_feedback, turn_record
+
+    library = Library(CORPUS, index, Assistant.open(index))
+    result = library.assistant.ask(KNOWN)
+    path = save_feedback(library, turn_record(KNOWN, result), liked=True)
+    save_feedback(library, turn_record("高新区排名第几？", result), liked=False)
+    assert path == Path(index) / "feedback.jsonl"
+    (item,) = load_questions(path)  # the 👎 line waits for a right answer to be written in
+    assert item["question"] == KNOWN and item["answers"] == [result.answer.span]
+    assert main(["eval", str(path), "--index", index, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == 1

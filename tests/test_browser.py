@@ -39,24 +39,35 @@ def server(tmp_path_factory):
     (corpus / "xss.txt").write_text(XSS_REPORT, encoding="utf-8")
     (corpus / "md.txt").write_text(MD_REPORT, encoding="utf-8")
     port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    procs = [start_server(tmp, corpus, port)]
+
+    def restart() -> None:
+        procs[-1].terminate()
+        procs[-1].wait(timeout=30)
+        procs.append(start_server(tmp, corpus, port))
+
+    yield url, tmp, restart
+    procs[-1].terminate()
+    procs[-1].wait(timeout=30)
+
+
+def start_server(tmp: Path, corpus: Path, port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--index", str(tmp / "idx"), "--corpus", str(corpus),
          "--port", str(port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 300
     while time.time() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=2)
-            break
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            return proc
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError(proc.stdout.read()) from None
             time.sleep(0.5)
-    yield url, tmp
-    proc.terminate()
-    proc.wait(timeout=30)
+    raise RuntimeError("the server did not start")
 
 
 @pytest.fixture(scope="module")
@@ -248,6 +259,30 @@ def test_reload_keeps_the_chat_and_feedback_and_export_work(page, server):
     assert "**问：** 高新区管委会主任由谁担任？" in text and "[1] 《" in text
 
 
+def test_a_server_restart_keeps_the_chat(page, server):
+    ask(page, "全市有多少所高等院校获得科研资金稳定支持？")
+    n = page.locator("#chat .message").count()
+    server[2]()
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_function(f"document.querySelectorAll('#chat .message').length == {n}", timeout=15000)
+    assert "全市有多少所高等院校获得科研资金稳定支持？" in page.locator("#chat").inner_text()
+
+
+def test_filters_start_empty_and_an_impossible_range_is_explained(page):
+    page.get_by_role("tab", name="问答").click()
+    page.get_by_text("筛选", exact=True).click()
+    boxes = page.locator("#year-from textarea, #year-from input, #year-to textarea, #year-to input")
+    assert [boxes.nth(i).input_value() for i in range(2)] == ["", ""]
+    boxes.nth(0).fill("2025")
+    boxes.nth(1).fill("2021")
+    ask(page, "高新区管委会主任由谁担任？")
+    assert "年份筛选不可能满足：起始年份 2025 晚于截止年份 2021" in page.locator("#chat .message").last.inner_text()
+    boxes.nth(0).fill("")
+    boxes.nth(1).fill("")
+    page.get_by_text("筛选", exact=True).click()
+
+
 def test_no_english_on_any_tab(page):
     import re
 
@@ -278,6 +313,13 @@ def test_on_a_phone_the_passages_follow_the_answer(page, server):
     chat, cards = phone.locator("#chat").bounding_box(), phone.locator("#passages .card").first.bounding_box()
     assert cards["y"] >= chat["y"] + chat["height"] - 1 and cards["y"] < chat["y"] + chat["height"] + 400
     assert "见右侧" not in phone.locator("body").inner_text()
+    phone.get_by_role("tab", name="报告").click()
+    phone.wait_for_timeout(500)
+    scrolls = phone.evaluate("""() => { let e = document.querySelector('#reports table');
+        while (e && !['auto', 'scroll'].includes(getComputedStyle(e).overflowX)) e = e.parentElement;
+        return {box: !!e && e.scrollWidth > e.clientWidth, page: document.documentElement.scrollWidth <= innerWidth + 1}; }""")
+    assert scrolls == {"box": True, "page": True}  # the table scrolls sideways in its box, the page does not
+    phone.get_by_role("tab", name="问答").click()
     out = Path(os.environ.get("SCREENSHOT_DIR", str(ROOT / "eval" / "runs")))
     phone.screenshot(path=str(out / "screenshot-phone.png"), full_page=True)
     phone.close()
