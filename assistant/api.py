@@ -311,5 +311,10 @@ def _previous(index_dir: str | Path, emb: Embedder) -> IndexData | None:
     except IndexMissing:
         return None
     except (IndexCorrupt, IndexMismatch) as e:
-        log.warning("not reusing the existing index: %s", e)
+        built_with = _readable_manifest(index_dir).get("embedder")
+        if built_with and built_with != emb.id:
+            log.warning("%s/ was built with embedder %s; embedding every passage again with %s",
+                        index_dir, built_with, emb.id)
+        else:
+            log.warning("not reusing the existing index: %s", e)
         return None

@@ -241,3 +241,10 @@ def test_feedback_lines_are_a_question_set(index, tmp_path, capsys):
     assert item["question"] == KNOWN and item["answers"] == [result.answer.span]
     assert main(["eval", str(path), "--index", index, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 1
+
+
+def test_indexing_with_another_embedder_says_it_embeds_again(index, capsys, caplog):
+    assert main(["index", "--index", index, "--embedder", "fake:128", "-q"]) == 0
+    logged = " ".join(r.message for r in caplog.records)
+    assert f"{index}/ was built with embedder fake:256; embedding every passage again with fake:128" in logged
+    assert "without --embedder" not in logged and "embedder fake:128" in capsys.readouterr().err
