@@ -154,7 +154,10 @@ class Assistant:
         # the best sentence of each of the top 3 passages; a lower-ranked passage must beat a higher one clearly
         sentences = [best_sentence(p.chunk.text, terms, self.index.bm25, qtype, p.report.title) for p in passages[:3]]
         top_doc = passages[0].chunk.doc_id
-        best = max(range(len(sentences)), key=lambda i: sentences[i][2] - i * (
+        # a report the question does not name never supplies the answer when a named one ranks first
+        scoped = [i for i in range(len(sentences))
+                  if hits[i].prior >= min(hits[0].prior, self.params.next_year_prior)]
+        best = max(scoped, key=lambda i: sentences[i][2] - i * (
             self.same_report_penalty if passages[i].chunk.doc_id == top_doc else self.rank_penalty))
         if best:  # the passage with the answering sentence is cited first
             passages.insert(0, passages.pop(best))

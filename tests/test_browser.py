@@ -19,6 +19,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 CHROMIUM = "/usr/bin/chromium"
 NEW_REPORT = "2027年示例市营商环境报告\n一、总体情况\n2027年示例市新登记经营主体18.6万户，其中民营企业占比达到92%。\n"
 XSS_REPORT = "网页安全测试报告\n一、说明\n本段含有<script>alert(1)</script>脚本标记，应当作为文字显示。\n"
+PROVINCES = {  # two provinces that state the same target with the term written two ways
+    "2025年浙江省政府工作报告": "2025年浙江省政府工作报告\n二、2025年目标任务\n"
+                          "主要预期目标为：生产总值增长5.5%左右，城镇调查失业率控制在5%以内。\n",
+    "2025年海南省政府工作报告": "2025年海南省政府工作报告\n二、2025年主要目标\n"
+                          "今年经济社会发展主要预期目标是：地区生产总值增长6%以上。\n",
+}
 MARKDOWN_LINK = "[官方说明](javascript:alert(1))"
 MD_REPORT = f"网页链接测试报告\n一、说明\n链接测试报告的完整版本请见{MARKDOWN_LINK}，**加粗**与_斜体_应当原样显示。\n"
 
@@ -38,6 +44,8 @@ def server(tmp_path_factory):
     shutil.copytree(CORPUS, corpus)
     (corpus / "xss.txt").write_text(XSS_REPORT, encoding="utf-8")
     (corpus / "md.txt").write_text(MD_REPORT, encoding="utf-8")
+    for name, text in PROVINCES.items():
+        (corpus / f"{name}.txt").write_text(text, encoding="utf-8")
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     procs = [start_server(tmp, corpus, port)]
@@ -281,6 +289,20 @@ def test_filters_start_empty_and_an_impossible_range_is_explained(page):
     boxes.nth(0).fill("")
     boxes.nth(1).fill("")
     page.get_by_text("筛选", exact=True).click()
+
+
+def test_compare_default_question_works_and_agrees_with_the_chat(page):
+    page.get_by_role("tab", name="对比").click()
+    assert page.locator("#compare-q textarea").input_value() == "2025年各省份政府工作报告中地区生产总值增长目标是多少？"
+    page.click("#compare-run")
+    page.wait_for_function("(document.querySelector('#compare-table') || {}).innerText?.includes('5.5%左右')",
+                           timeout=60000)
+    table = page.locator("#compare-table").inner_text()
+    assert "6%以上" in table and "目标" in table
+    assert page.locator("#compare-chart img, #compare-chart canvas, #compare-chart svg").count() >= 1
+    ask(page, "浙江省2025年地区生产总值增长目标是多少？")
+    page.wait_for_selector("#passages mark.answer")
+    assert page.locator("#passages mark.answer").first.inner_text() == "5.5%左右"
 
 
 def test_no_english_on_any_tab(page):

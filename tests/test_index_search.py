@@ -190,3 +190,17 @@ def test_large_stores_use_ivf_with_high_recall(tmp_path, monkeypatch):
     store.save(tmp_path)
     again = load_store("faiss", tmp_path, 32)
     assert again.kind == "ivf-sq8" and again.search(queries[1], 10)[0].tolist() == store.search(queries[1], 10)[0].tolist()
+
+
+def test_the_answer_comes_from_the_named_report(tmp_path, fake):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "zj.txt").write_text("2025年浙江省政府工作报告\n二、2025年目标任务\n"
+                                   "主要预期目标为：生产总值增长5.5%左右，城镇调查失业率控制在5%以内。\n", encoding="utf-8")
+    (corpus / "hn.txt").write_text("2025年海南省政府工作报告\n二、2025年主要目标\n"
+                                   "今年经济社会发展主要预期目标是：地区生产总值增长6%以上。\n", encoding="utf-8")
+    a = Assistant.build([corpus], tmp_path / "idx", fake)
+    r = a.ask("浙江省2025年地区生产总值增长目标是多少？")
+    assert r.answer.span == "5.5%左右" and r.passages[0].report.title == "2025年浙江省政府工作报告"
+    r = a.ask("2025年地区生产总值增长目标是多少？")  # no region named: the better sentence may come from either
+    assert r.answer.span in ("5.5%左右", "6%以上")
