@@ -194,7 +194,7 @@ def test_large_stores_use_ivf_with_high_recall(tmp_path, monkeypatch):
 
 def test_the_answer_comes_from_the_named_report(tmp_path, fake):
     corpus = tmp_path / "c"
-    corpus.mkdir()
+    shutil.copytree(CORPUS, corpus)  # more passages: rare words weigh as they do in a real index
     (corpus / "zj.txt").write_text("2025年浙江省政府工作报告\n二、2025年目标任务\n"
                                    "主要预期目标为：生产总值增长5.5%左右，城镇调查失业率控制在5%以内。\n", encoding="utf-8")
     (corpus / "hn.txt").write_text("2025年海南省政府工作报告\n二、2025年主要目标\n"
