@@ -277,6 +277,11 @@ def _readable_manifest(index_dir: str | Path) -> dict:
         return {}
 
 
+def recorded_sources(index_dir: str | Path) -> list[str]:
+    """The paths the index at `index_dir` reads (none for no index)."""
+    return list(_readable_manifest(index_dir).get("sources", []))
+
+
 def _indexed_sources(manifest: dict) -> dict[str, str]:
     """doc_id -> the source it is indexed from: the name a text was first indexed under keeps it."""
     return {d: m["source"] for d, m in manifest.get("reports", {}).items() if isinstance(m.get("source"), str)}

