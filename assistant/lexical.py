@@ -49,13 +49,14 @@ def tokenizer():
 
 def _load_full(t) -> None:
     global _tags, _full
-    from .lexicon_cache import lexicon_path, word_tags, write_lexicon
+    from .lexicon_cache import lexicon_path, open_lexicon, word_tags, write_lexicon
 
     t.load_userdict(str(USER_DICT))
-    _tags, _full = word_tags(t), True
     path = lexicon_path(USER_DICT)
     if not path.exists():
         write_lexicon(t, path)
+    frozen = open_lexicon(path)  # the tags from the file: a dict of them would hold ~70 MB for a few look-ups
+    _tags, _full = frozen[1] if frozen else word_tags(t), True
 
 
 def use_full_dictionary() -> None:

@@ -2,8 +2,9 @@
 
 Starts `assistant serve` on a free port, then
   1. asks one question as soon as the page answers, then 10 more one at a time (first vs later);
-  2. sends N questions at once from N threads through the Gradio API (/ask) and reports the latency
-     of each from submit to answer: p50 / p95 / max, and errors.
+  2. sends N questions at once from N threads through the Gradio API (/ask), once over its REST route
+     (one POST each) and once with one gradio_client Client called from the N threads, and
+     reports the latency of each from the moment all are ready: p50 / p95 / max, and errors.
 
     python benchmarks/concurrency.py --index index [--users 50]
 """
@@ -11,6 +12,7 @@ Starts `assistant serve` on a free port, then
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import subprocess
@@ -54,7 +56,14 @@ def ask(client, url: str, question: str) -> float:
     return time.perf_counter() - t0
 
 
-def concurrent(url: str, users: int) -> tuple[list[float], int]:
+def ask_gradio_client(client, question: str) -> float:
+    t0 = time.perf_counter()
+    out = client.predict(question, 5, None, None, None, api_name="/ask")
+    assert "passages" in out
+    return time.perf_counter() - t0
+
+
+def concurrent(url: str, users: int, via: str = "rest") -> tuple[list[float], int]:
     import httpx
 
     times: list[float] = []
@@ -62,16 +71,26 @@ def concurrent(url: str, users: int) -> tuple[list[float], int]:
     gate = threading.Barrier(users)
     lock = threading.Lock()
 
+    shared = None
+    if via == "gradio_client":
+        from gradio_client import Client
+
+        shared = Client(url, verbose=False)  # one client, 50 threads calling predict
+
     def user(i: int) -> None:
-        with httpx.Client() as client:
-            gate.wait()
-            try:
-                t = ask(client, url, QUESTIONS[i % len(QUESTIONS)])
-                with lock:
-                    times.append(t)
-            except Exception:
-                with lock:
-                    errors[0] += 1
+        if shared is not None:
+            call = lambda q: ask_gradio_client(shared, q)  # noqa: E731
+        else:
+            client = httpx.Client()
+            call = lambda q: ask(client, url, q)  # noqa: E731
+        gate.wait()
+        try:
+            t = call(QUESTIONS[i % len(QUESTIONS)])
+            with lock:
+                times.append(t)
+        except Exception:
+            with lock:
+                errors[0] += 1
 
     threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
     for t in threads:
@@ -79,6 +98,12 @@ def concurrent(url: str, users: int) -> tuple[list[float], int]:
     for t in threads:
         t.join()
     return times, errors[0]
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the server process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -104,9 +129,12 @@ def main() -> None:
         first = ask(client, url, QUESTIONS[0])
         later = [ask(client, url, QUESTIONS[i % len(QUESTIONS)]) for i in range(1, 11)]
         print(f"first question after start: {first * 1000:.0f} ms; the next 10: median {statistics.median(later) * 1000:.0f} ms")
-        times, errors = concurrent(url, args.users)
-        print(f"{args.users} concurrent questions through /ask: p50 {pct(times, 0.5):.2f} s, p95 {pct(times, 0.95):.2f} s, "
-              f"max {max(times):.2f} s, {errors} errors")
+        for via in ("rest", "gradio_client"):
+            cpu = server_cpu(proc.pid)
+            times, errors = concurrent(url, args.users, via)
+            print(f"{args.users} concurrent questions through /ask ({via}): p50 {pct(times, 0.5):.2f} s, "
+                  f"p95 {pct(times, 0.95):.2f} s, max {max(times):.2f} s, {errors} errors; "
+                  f"server CPU {server_cpu(proc.pid) - cpu:.2f} s (the rest of the 2 cores went to the clients)")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
