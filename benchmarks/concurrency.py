@@ -13,38 +13,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.serve_process import free_port, start_serve  # noqa: E402
+
 QUESTIONS = ["累计布局建设了多少家创新载体？", "高新区管委会主任由谁担任？", "深圳高新区在2021年度国家高新区评价中综合排名第几？",
              "全市有多少所高等院校获得科研资金稳定支持？", "2022年要做哪些工作？"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(index: str, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--index", index, "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not start")
 
 
 def ask(client, url: str, question: str) -> float:
@@ -119,7 +101,7 @@ def main() -> None:
     if not (Path(args.index) / "manifest.json").exists():
         subprocess.run([sys.executable, "-m", "assistant", "index", "corpus", "--index", args.index, "-q"], check=True)
     port = free_port()
-    proc = start(args.index, port)
+    proc = start_serve(args.index, port, cwd=ROOT)
     try:
         import httpx
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant.serve_process import free_port, start_serve  # noqa: E402
 
 
 def main() -> None:
@@ -26,20 +26,11 @@ def main() -> None:
     ap.add_argument("-n", type=int, default=20)
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in Path(args.questions).read_text().splitlines()][: args.n]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with tempfile.TemporaryDirectory() as corpus:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--index", args.index, "--corpus", corpus,
-                                 "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = start_serve(args.index, port, corpus, cwd=ROOT, timeout=120)
         try:
             url = f"http://127.0.0.1:{port}/"
-            for _ in range(240):
-                try:
-                    urllib.request.urlopen(url, timeout=2)
-                    break
-                except OSError:
-                    time.sleep(0.5)
             times = measure(url, questions)
         finally:
             proc.terminate()

@@ -5,12 +5,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
 from assistant.chunking import ChunkParams, chunk_report, split_long_sentence
 from assistant.cli import main
 from assistant.ingest import make_report
+from assistant.serve_process import free_port, start_serve
 
 from .conftest import CORPUS, ROOT
 
@@ -148,32 +150,13 @@ def test_compare_plots_with_the_default_install(two_years, tmp_path, capsys):
 
 
 def test_serving_prints_no_share_hint(index):
-    import time
-    import urllib.request
-
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--index", index, "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        time.sleep(1)
-    finally:
-        proc.terminate()
-        out = proc.communicate(timeout=30)[0]
+    proc = start_serve(index, port, cwd=ROOT, timeout=120, output=subprocess.PIPE)
+    time.sleep(1)
+    proc.terminate()
+    out = proc.communicate(timeout=30)[0]
     assert f"serving 1 reports on http://127.0.0.1:{port}" in out
     assert "share=True" not in out and "Traceback" not in out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_an_unpunctuated_line_is_cut_at_spaces_and_never_inside_a_number():

@@ -3,15 +3,14 @@
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from assistant.serve_process import free_port, start_serve
 
 from .conftest import CORPUS, ROOT
 
@@ -27,12 +26,6 @@ PROVINCES = {  # two provinces that state the same target with the term written 
 }
 MARKDOWN_LINK = "[官方说明](javascript:alert(1))"
 MD_REPORT = f"网页链接测试报告\n一、说明\n链接测试报告的完整版本请见{MARKDOWN_LINK}，**加粗**与_斜体_应当原样显示。\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +54,7 @@ def server(tmp_path_factory):
 
 
 def start_server(tmp: Path, corpus: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--index", str(tmp / "idx"), "--corpus", str(corpus),
-         "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stdout.read()) from None
-            time.sleep(0.5)
-    raise RuntimeError("the server did not start")
+    return start_serve(tmp / "idx", port, corpus, cwd=ROOT, output=subprocess.PIPE)
 
 
 @pytest.fixture(scope="module")

@@ -38,22 +38,25 @@ def test_a_later_build_reads_every_recorded_source(tmp_path, capsys):
     assert titles(idx) == sorted([SEED_TITLE, "2024年示例市政府工作报告", "2025年示例市政府工作报告"])
 
 
-def test_a_path_that_does_not_exist_changes_nothing(tmp_path, capsys):
+@pytest.fixture
+def with_extra(tmp_path):
+    """An index of corpus/ plus one file given by name: (index dir, that file, its manifest)."""
     idx, extra = tmp_path / "idx", tmp_path / "x.txt"
     extra.write_text(REPORT_A, encoding="utf-8")
     assert index(CORPUS, extra, "--index", idx) == 0
-    before = manifest(idx)
+    return idx, extra, manifest(idx)
+
+
+def test_a_path_that_does_not_exist_changes_nothing(tmp_path, capsys, with_extra):
+    idx, extra, before = with_extra
     capsys.readouterr()
     assert index(CORPUS, tmp_path / "x_typo.txt", "--index", idx) == 2
     assert f"no such file or folder: {tmp_path / 'x_typo.txt'}; the index was not changed" in capsys.readouterr().err
     assert manifest(idx) == before
 
 
-def test_a_vanished_source_fails_unless_pruned(tmp_path, capsys):
-    idx, extra = tmp_path / "idx", tmp_path / "x.txt"
-    extra.write_text(REPORT_A, encoding="utf-8")
-    assert index(CORPUS, extra, "--index", idx) == 0
-    before = manifest(idx)
+def test_a_vanished_source_fails_unless_pruned(capsys, with_extra):
+    idx, extra, before = with_extra
     extra.unlink()
     capsys.readouterr()
     assert index("--index", idx) == 2
