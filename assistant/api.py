@@ -237,8 +237,12 @@ def remove_report(index_dir: str | Path, doc_id: str, embedder: str | Embedder |
         forget = [path]
     elif folder is not None and path.exists():
         moved = unique_path(folder / ".trash" / path.name)
-        moved.parent.mkdir(exist_ok=True)
-        shutil.move(path, moved)
+        try:
+            moved.parent.mkdir(exist_ok=True)
+            shutil.move(path, moved)
+        except OSError as e:
+            raise AssistantError(f"《{report.title}》的文件 {path} 无法移到 {moved.parent}/（{e.strerror}）；"
+                                 "索引没有改变。请在该文件夹中删除这个文件后重新索引") from None
     else:
         raise AssistantError(f"《{report.title}》的文件 {path} 不在索引读取的文件夹中，无法删除")
     try:

@@ -188,3 +188,28 @@ def test_eval_with_paths_indexes_exactly_those_paths(tmp_path, capsys):
         assert main(["eval", str(qs), str(folder), "--out", str(out), "--json"]) == 0
     capsys.readouterr()
     assert titles(out / "eval-index") == ["2025年示例市政府工作报告"]
+
+
+def test_a_file_that_cannot_be_moved_is_an_honest_failure(tmp_path, fake, monkeypatch):
+    from assistant.api import Assistant, remove_report
+    from assistant.errors import AssistantError
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "a.txt").write_text(REPORT_A, encoding="utf-8")
+    idx = tmp_path / "idx"
+    a = Assistant.build([corpus], idx, fake)
+    doc_id = next(d for d, r in a.index.reports.items() if r.title.startswith("2024"))
+
+    def read_only(*args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("assistant.api.shutil.move", read_only)
+    before = manifest(idx)
+    try:
+        remove_report(idx, doc_id, fake)
+    except AssistantError as e:
+        assert "无法移到" in str(e) and "Permission denied" in str(e) and "索引没有改变" in str(e)
+    else:
+        raise AssertionError("a file that cannot be moved must not be reported removed")
+    assert manifest(idx) == before and (corpus / "a.txt").exists()
