@@ -174,13 +174,11 @@ class Assistant:
         span = answer_span(top.chunk.text[s:e], question, qtype)
         a_start, a_end = (s + span.start, s + span.end) if span else (s, e)
         top.highlights = merge_highlights(top.highlights, [Highlight(s, e, "evidence"), Highlight(a_start, a_end, "answer")])
+        base = top.chunk.start  # chunk offsets -> report offsets
         answer = Answer(
-            text=top.chunk.text[s:e],
-            chunk_id=top.chunk.id,
-            doc_id=top.chunk.doc_id,
-            start=top.chunk.start + a_start,
-            end=top.chunk.start + a_end,
-            span=top.chunk.text[a_start:a_end],
+            span=top.chunk.text[a_start:a_end], start=base + a_start, end=base + a_end,
+            sentence=top.chunk.text[s:e], sentence_start=base + s, sentence_end=base + e,
+            chunk_id=top.chunk.id, doc_id=top.chunk.doc_id,
         )
         return Result(question, False, answer, passages, evidence=evidence)
 

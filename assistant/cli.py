@@ -442,7 +442,7 @@ def format_result(result) -> str:
     if result.abstained:
         lines.append(result.cited_answer() + " 最接近的段落（低置信度）：")
     else:
-        lines.append(f"答：{result.answer.span or result.answer.text}")
+        lines.append(f"答：{result.answer.span}")
         lines.append(result.cited_answer())
     lines.append("")
     for p in result.passages:

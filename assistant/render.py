@@ -142,19 +142,15 @@ def citation_line(p: Passage) -> str:
 def answer_html(result: Result) -> str:
     """The chat reply: the answer sentence with the span in bold, [n] linking to its card, compact citations."""
     warnings = "".join(f'<br><span class="warn">⚠️ {chat_text(w)}</span>' for w in result.warnings)
-    if result.abstained or not result.answer:
+    if result.abstained or result.cited_passage is None:
         lines = ['<span class="refusal">已索引的报告中没有找到能回答这个问题的内容。</span>']
         if result.passages:
             lines.append("最接近的段落（低置信度）列在出处段落中。")
         return "<br>".join(lines) + warnings
-    a = result.answer
-    top = next(p for p in result.passages if p.chunk.id == a.chunk_id)
-    evidence = next((h for h in top.highlights if h.kind == "evidence"), None)
-    sentence_start = evidence.start if evidence else top.chunk.text.find(a.text)
-    span_start = a.start - top.chunk.start - sentence_start
-    span_end = a.end - top.chunk.start - sentence_start
-    sentence = chat_text(a.text[:span_start]) + f"<b>{chat_text(a.text[span_start:span_end])}</b>"
-    sentence += chat_text(a.text[span_end:])
+    a, top = result.answer, result.cited_passage
+    span_start, span_end = a.start - a.sentence_start, a.end - a.sentence_start  # offsets within the sentence
+    sentence = chat_text(a.sentence[:span_start]) + f"<b>{chat_text(a.sentence[span_start:span_end])}</b>"
+    sentence += chat_text(a.sentence[span_end:])
     where = f"《{chat_text(top.report.title)}》"
     if top.chunk.section:
         where += f"（{chat_text(short(top.chunk.section.split(' > ')[-1], 30))}）"

@@ -103,7 +103,7 @@ def run_squad(data: str | Path, workdir: str | Path, limit: int | None = None, t
         lat.append((time.perf_counter() - t) * 1000)
         ranks.append(first_hit_rank(r.to_dict()["passages"], {**item, "answers": [""]}))
         span = r.answer.span if r.answer else ""
-        sent.append(bool(r.answer) and any(g in r.answer.text for g in item["answers"]))
+        sent.append(bool(r.answer) and any(g in r.answer.sentence for g in item["answers"]))
         em.append(span_em(span, item["answers"]))
         f1.append(span_f1(span, item["answers"]))
     n = len(items)

@@ -77,20 +77,34 @@ class Passage:
 
 @dataclass
 class Answer:
-    text: str
+    """The answer span (全国第二) inside its sentence, both with offsets into the report text:
+    report.text[start:end] == span and report.text[sentence_start:sentence_end] == sentence.
+    Without a typed span (a 什么 question with nothing to single out) the span is the sentence."""
+
+    span: str
+    start: int
+    end: int
+    sentence: str
+    sentence_start: int
+    sentence_end: int
     chunk_id: str
     doc_id: str
-    start: int  # offsets of the answer span (or sentence) in the report text
-    end: int
-    span: str = ""
+
+    @property
+    def text(self) -> str:
+        """The answering sentence (the JSON's "text", as scripts read it before `span` existed)."""
+        return self.sentence
 
     def to_dict(self) -> dict:
         return {
-            "text": self.text,
-            "chunk_id": self.chunk_id,
-            "doc_id": self.doc_id,
+            "text": self.sentence,
+            "span": self.span,
             "start": self.start,
             "end": self.end,
+            "sentence_start": self.sentence_start,
+            "sentence_end": self.sentence_end,
+            "chunk_id": self.chunk_id,
+            "doc_id": self.doc_id,
         }
 
 
@@ -103,18 +117,29 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     evidence: tuple[float, float | None] | None = None  # (coverage, cosine) the refusal was decided on
 
+    @property
+    def cited_passage(self) -> Passage | None:
+        """The passage the answer was taken from (None when refused)."""
+        if self.answer is None:
+            return None
+        return next((p for p in self.passages if p.chunk.id == self.answer.chunk_id), None)
+
     def cited_answer(self) -> str:
         """The answer for people: 根据《title》（section）：sentence[n], with [n] the passage's rank."""
-        if self.abstained or not self.answer:
+        p = self.cited_passage
+        if self.abstained or p is None:
             return "已索引的报告中没有找到能回答这个问题的内容。"
-        p = next(p for p in self.passages if p.chunk.id == self.answer.chunk_id)
         where = f"《{p.report.title}》" + (f"（{p.chunk.section}）" if p.chunk.section else "")
-        return f"根据{where}：{self.answer.text}[{p.rank}]"
+        return f"根据{where}：{self.answer.sentence}[{p.rank}]"
 
     def to_dict(self) -> dict:
+        coverage, cosine = self.evidence if self.evidence else (None, None)
         return {
             "question": self.question,
             "abstained": self.abstained,
             "answer": self.answer.to_dict() if self.answer else None,
             "passages": [p.to_dict() for p in self.passages],
+            "warnings": list(self.warnings),
+            "evidence": None if self.evidence is None else {
+                "coverage": round(float(coverage), 4), "cosine": None if cosine is None else round(float(cosine), 4)},
         }

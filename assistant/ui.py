@@ -95,11 +95,10 @@ def turn_record(question: str, result=None, error: str | None = None) -> dict:
     """What the page keeps of one turn: for the Markdown export and for 👍/👎 feedback."""
     if result is None:
         return {"question": question, "error": error}
-    a = result.answer
-    cited = next((p for p in result.passages if a and p.chunk.id == a.chunk_id), None)
+    a, cited = result.answer, result.cited_passage
     return {
         "question": question, "abstained": result.abstained, "span": a.span if a else None,
-        "sentence": a.text if a else None, "title": cited.report.title if cited else None,
+        "sentence": a.sentence if a else None, "title": cited.report.title if cited else None,
         "rank": cited.rank if cited else None,
         "passages": [{"rank": p.rank, "title": p.report.title, "year": p.report.year, "section": p.chunk.section,
                       "chunk_id": p.chunk.id, "start": p.chunk.start, "end": p.chunk.end} for p in result.passages],

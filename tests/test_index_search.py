@@ -31,9 +31,9 @@ def test_build_open_roundtrip(tmp_path, fake):
 def test_ask_result_shape_and_offsets(tmp_path, fake):
     a = Assistant.build([CORPUS], tmp_path / "idx", fake)
     d = a.ask("深圳高新区在2021年度国家高新区评价中综合排名第几？", k=3).to_dict()
-    assert set(d) == {"question", "abstained", "answer", "passages"}
-    assert d["abstained"] is False
-    assert set(d["answer"]) == {"text", "chunk_id", "doc_id", "start", "end"}
+    assert set(d) == {"question", "abstained", "answer", "passages", "warnings", "evidence"}
+    assert d["abstained"] is False and d["warnings"] == [] and set(d["evidence"]) == {"coverage", "cosine"}
+    assert set(d["answer"]) == {"text", "span", "start", "end", "sentence_start", "sentence_end", "chunk_id", "doc_id"}
     assert len(d["passages"]) == 3
     report_text = next(iter(a.index.reports.values())).text
     for p in d["passages"]:
@@ -44,8 +44,11 @@ def test_ask_result_shape_and_offsets(tmp_path, fake):
             assert 0 <= h["start"] < h["end"] <= len(p["text"]) and h["kind"] in {"answer", "evidence", "term"}
     top = d["passages"][0]
     assert "全国第二" in top["text"]
-    assert report_text[d["answer"]["start"] : d["answer"]["end"]] == "全国第二"
-    assert "全国第二" in d["answer"]["text"]
+    answer = d["answer"]
+    assert report_text[answer["start"] : answer["end"]] == answer["span"] == "全国第二"
+    assert report_text[answer["sentence_start"] : answer["sentence_end"]] == answer["text"]
+    assert answer["sentence_start"] <= answer["start"] < answer["end"] <= answer["sentence_end"]
+    assert answer["text"].endswith("综合排名位列全国第二。")
 
 
 def test_unchanged_text_is_not_embedded_again(two_years, tmp_path):

@@ -31,4 +31,5 @@ def test_passages_and_highlights_index_the_report_text(tmp_path_factory, parts, 
             assert 0 <= h["start"] < h["end"] <= len(p["text"])
     if result.answer:
         a_ = result.answer
-        assert report.text[a_.start : a_.end] == a_.span and a_.span in a_.text
+        assert report.text[a_.start : a_.end] == a_.span and report.text[a_.sentence_start : a_.sentence_end] == a_.sentence
+        assert a_.sentence_start <= a_.start <= a_.end <= a_.sentence_end
