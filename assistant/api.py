@@ -41,6 +41,8 @@ from .types import Answer, Chunk, Highlight, Passage, Report, Result
 
 log = logging.getLogger(__name__)
 
+NO_CONTENT = ("问题里没有要查的内容（只有标点、表情、疑问词或年份地区），请说明想了解什么，"
+              "例如：2025年政府工作报告提出的赤字率是多少？")
 DEFAULT_INDEX = "index"
 DEFAULT_CORPUS = "corpus"
 
@@ -58,6 +60,7 @@ class Assistant:
     # a little within the top passage's report (its chunks rank close), clearly when it is another report
     same_report_penalty = 0.5
     rank_penalty = 3.0
+    answer_from_named_reports = True
 
     def __init__(self, index: IndexData, embedder: Embedder, params: SearchParams = SearchParams()) -> None:
         self.index = index
@@ -117,7 +120,11 @@ class Assistant:
         if embedder is None:
             embedder = manifest.get("embedder_spec") or manifest["embedder"]
         emb = make_embedder(embedder) if isinstance(embedder, str) else embedder
-        return cls(load_index(index_dir, emb.id), emb)
+        a = cls(load_index(index_dir, emb.id), emb)
+        n = len(a.index.chunks)  # what build() reports for an index with nothing to do
+        a.stats = BuildStats(reports=len(a.index.reports), chunks=n, reused=n, up_to_date=True,
+                             unchanged=[r.title for r in a.index.reports.values()])
+        return a
 
     def ask(
         self,
@@ -134,16 +141,18 @@ class Assistant:
         params = params or self.params
         info = parse_query(question)
         terms = question_terms(info.text)
+        if not any(not is_scope_word(t) for t in terms):  # "？？？", "😀", "什么", "2025年政府工作报告"
+            return Result(question, True, None, [], warnings=[*warnings, NO_CONTENT])
         if qvec is None and params.mode != "bm25":
             qvec = self.embedder.embed_query(info.text)
         qtype = question_type(info.text)
         hits = search(self.index, qvec, tokenize(info.text), info, k, filters, params, terms, qtype)
-        result = self._compose(question, hits, terms, qtype, qvec)
+        result = self._compose(question, hits, terms, qtype, qvec, region_named=bool(info.regions))
         result.warnings = warnings
         return result
 
     def _compose(self, question: str, hits: list[Hit], terms: list[str], qtype: str | None,
-                 qvec: np.ndarray | None = None) -> Result:
+                 qvec: np.ndarray | None = None, region_named: bool = False) -> Result:
         passages = []
         for rank, h in enumerate(hits, 1):
             c = self.index.chunks[h.row]
@@ -154,9 +163,11 @@ class Assistant:
         # the best sentence of each of the top 3 passages; a lower-ranked passage must beat a higher one clearly
         sentences = [best_sentence(p.chunk.text, terms, self.index.bm25, qtype, p.report.title) for p in passages[:3]]
         top_doc = passages[0].chunk.doc_id
-        # a report the question does not name never supplies the answer when a named one ranks first
-        scoped = [i for i in range(len(sentences))
-                  if hits[i].prior >= min(hits[0].prior, self.params.next_year_prior)]
+        # a report of another region never supplies the answer when a report of the region asked about ranks
+        # first (浙江…目标 was answered from 海南's better-worded sentence); a year alone is often content
+        # ("2013年于乐状态有了什么变化？"), so other years' passages still compete
+        scoped = [i for i in range(len(sentences)) if not (self.answer_from_named_reports and region_named)
+                  or hits[i].prior >= min(hits[0].prior, self.params.next_year_prior)]
         best = max(scoped, key=lambda i: sentences[i][2] - i * (
             self.same_report_penalty if passages[i].chunk.doc_id == top_doc else self.rank_penalty))
         if best:  # the passage with the answering sentence is cited first

@@ -41,9 +41,6 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return normalise(self._embed([text], is_query=True))[0]
 
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return normalise(self._embed(list(texts), is_query=True)) if texts else np.zeros((0, self.dim), np.float32)
-
 
 def normalise(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32).reshape(len(x), -1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -87,9 +89,30 @@ def answer_span_text(result: dict) -> str:
     return p["text"][marks[0]["start"] : marks[0]["end"]] if marks else ""
 
 
-def score_item(result: dict, item: dict) -> dict:
-    from .squad import span_em, span_f1
+def _normalise(text: str) -> str:
+    """Lower-cased, without punctuation or spaces (the CMRC2018 evaluation's normalisation)."""
+    return "".join(ch for ch in text.lower() if not (unicodedata.category(ch).startswith(("P", "Z", "S")) or ch.isspace()))
 
+
+def span_em(prediction: str, golds: list[str]) -> float:
+    p = _normalise(prediction)
+    return float(any(p == _normalise(g) for g in golds))
+
+
+def span_f1(prediction: str, golds: list[str]) -> float:
+    """Character-level F1 against the best-matching gold answer."""
+    p = _normalise(prediction)
+    best = 0.0
+    for g in map(_normalise, golds):
+        common = sum((Counter(p) & Counter(g)).values())
+        if common:
+            precision, recall = common / len(p), common / len(g)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+
+def score_item(result: dict, item: dict) -> dict:
     rank = first_hit_rank(result["passages"], item)
     answer = result["answer"]
     answer_ok = bool(answer) and any(a in answer["text"] for a in item["answers"]) and (

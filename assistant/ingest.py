@@ -197,7 +197,7 @@ def _pick(record: dict, chosen: str | None, candidates: Iterable[str]) -> str | 
     return None
 
 
-def read_records(path: Path, fields: FieldMap) -> Iterator[tuple[str, dict]]:
+def read_records(path: Path) -> Iterator[tuple[str, dict]]:
     """Yield (record key, record) from a .jsonl or .csv collection."""
     text = decode(path.read_bytes())
     if path.suffix.lower() == ".jsonl":
@@ -219,7 +219,7 @@ def read_records(path: Path, fields: FieldMap) -> Iterator[tuple[str, dict]]:
 
 def reports_from_records(path: Path, fields: FieldMap, source: str) -> Iterator[Report]:
     found_text_field = False
-    for key, record in read_records(path, fields):
+    for key, record in read_records(path):
         body = _pick(record, fields.text, TEXT_FIELDS)
         if body is None or not body.strip():
             continue

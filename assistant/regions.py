@@ -30,8 +30,6 @@ CITIES = (
     "海口", "无锡", "佛山", "东莞", "珠海",
 )
 
-NATIONAL_WORDS = ("国务院", "中华人民共和国", "全国", "中央政府", "我国", "国家")
-
 _ALIASES: list[tuple[str, str]] = sorted(
     [(form, name) for name, forms in PROVINCES.items() for form in forms]
     + [(c + "市", c) for c in CITIES] + [(c, c) for c in CITIES],
@@ -56,10 +54,6 @@ def regions_in(text: str) -> list[str]:
         if name not in seen:
             seen.append(name)
     return seen
-
-
-def is_national(text: str) -> bool:
-    return any(w in text for w in ("国务院", "中华人民共和国", "全国"))
 
 
 def region_of_title(title: str) -> str | None:

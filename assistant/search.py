@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,11 +53,8 @@ class SearchParams:
 class Hit:
     row: int
     score: float
-    dense: float = 0.0
-    lexical: float = 0.0
     prior: float = 1.0
     coverage: float = 0.0
-    ranks: dict = field(default_factory=dict)
 
 
 def report_prior(report: Report, info: QueryInfo, next_year_prior: float = 0.5) -> float:
@@ -112,11 +109,9 @@ def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], docs: 
     hits: dict[int, Hit] = {}
     rows = None if docs is None else rows_of(index, docs)
     if params.mode in ("hybrid", "dense") and qvec is not None:
-        ids, scores = index.store.search(qvec, n, allowed=rows, docs=docs)
-        for rank, (i, s) in enumerate(zip(ids.tolist(), scores.tolist(), strict=False)):
+        ids, _ = index.store.search(qvec, n, allowed=rows, docs=docs)
+        for rank, i in enumerate(ids.tolist()):
             h = hits.setdefault(i, Hit(i, 0.0))
-            h.dense = s
-            h.ranks["dense"] = rank
             h.score += params.dense_weight / (params.rrf_k + rank + 1)
     if params.mode in ("hybrid", "bm25") and qtokens:
         scores = index.bm25.scores(qtokens)
@@ -129,8 +124,6 @@ def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], docs: 
             if scores[i] <= 0:
                 break
             h = hits.setdefault(i, Hit(i, 0.0))
-            h.lexical = float(scores[i])
-            h.ranks["bm25"] = rank
             h.score += params.lexical_weight / (params.rrf_k + rank + 1)
     return sorted(hits.values(), key=lambda h: (-h.score, h.row))
 

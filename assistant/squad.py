@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
-from collections import Counter
 from pathlib import Path
+
+from .evaluate import first_hit_rank, span_em, span_f1  # noqa: F401  (span metrics are re-exported)
 
 
 def load_squad(path: str | Path, limit: int | None = None) -> tuple[list[dict], list[dict]]:
@@ -31,28 +31,6 @@ def load_squad(path: str | Path, limit: int | None = None) -> tuple[list[dict], 
 def write_records(records: list[dict], path: Path) -> Path:
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
     return path
-
-
-def _normalise(text: str) -> str:
-    """Lower-cased, without punctuation or spaces (the CMRC2018 evaluation's normalisation)."""
-    return "".join(ch for ch in text.lower() if not (unicodedata.category(ch).startswith(("P", "Z", "S")) or ch.isspace()))
-
-
-def span_em(prediction: str, golds: list[str]) -> float:
-    p = _normalise(prediction)
-    return float(any(p == _normalise(g) for g in golds))
-
-
-def span_f1(prediction: str, golds: list[str]) -> float:
-    """Character-level F1 against the best-matching gold answer."""
-    p = _normalise(prediction)
-    best = 0.0
-    for g in map(_normalise, golds):
-        common = sum((Counter(p) & Counter(g)).values())
-        if common:
-            precision, recall = common / len(p), common / len(g)
-            best = max(best, 2 * precision * recall / (precision + recall))
-    return best
 
 
 _T2S = None
@@ -82,7 +60,6 @@ def run_squad(data: str | Path, workdir: str | Path, limit: int | None = None, t
     import numpy as np
 
     from .api import Assistant
-    from .evaluate import first_hit_rank
 
     records, items = load_squad(data, limit)
     if t2s:

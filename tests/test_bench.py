@@ -16,7 +16,7 @@ def test_scaled_vectors_keep_the_real_ones_first():
 def test_bm25_scale_runs_on_tiled_postings(tmp_path, fake):
     a = Assistant.build([CORPUS], tmp_path / "idx", fake)
     out = bm25_scale(a, ["创新载体多少家", "高新区排名"], 3)
-    assert out["documents"] == 3 * len(a.index.chunks) and out["query_p50_ms"] >= 0
+    assert out["documents"] == 3 * len(a.index.chunks) and 0 <= out["query_p50_ms"] < 1_000  # tiny: well under a second
 
 
 def test_faiss_and_milvus_lite_side_by_side_agree(tmp_path, fake):

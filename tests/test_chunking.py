@@ -96,7 +96,7 @@ def test_offsets_exact_on_generated_documents(parts, size):
     for c in chunk_report(r, ChunkParams(max_chars=size)):
         assert r.text[c.start : c.end] == c.text
         assert c.text.strip()
-        assert len(c.text) <= max(size, 1) or "\n" in c.text
+        assert len(c.text) <= size
 
 
 def test_web_page_furniture_and_title_line_are_not_passages():
