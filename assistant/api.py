@@ -60,7 +60,6 @@ class Assistant:
     # a little within the top passage's report (its chunks rank close), clearly when it is another report
     same_report_penalty = 0.5
     rank_penalty = 3.0
-    answer_from_named_reports = True
 
     def __init__(self, index: IndexData, embedder: Embedder, params: SearchParams = SearchParams()) -> None:
         self.index = index
@@ -98,7 +97,7 @@ class Assistant:
             sources = resolve_sources(paths, manifest, prune, forget)
             reports, warnings = load_reports(sources, fields, prefer=_indexed_sources(manifest))
             store = resolve_store(store, manifest.get("store"))
-            previous = None if rebuild else _previous(index_dir, emb)
+            previous = None if rebuild else _previous(index_dir, emb, manifest)
             if previous is not None and is_up_to_date(previous, reports, emb, chunking, store, sources):
                 clean_stale(Path(index_dir))  # leftovers of a build killed while writing
                 data, stats = previous, BuildStats(reports=len(reports), chunks=len(previous.chunks),
@@ -166,8 +165,8 @@ class Assistant:
         # a report of another region never supplies the answer when a report of the region asked about ranks
         # first (浙江…目标 was answered from 海南's better-worded sentence); a year alone is often content
         # ("2013年于乐状态有了什么变化？"), so other years' passages still compete
-        scoped = [i for i in range(len(sentences)) if not (self.answer_from_named_reports and region_named)
-                  or hits[i].prior >= min(hits[0].prior, self.params.next_year_prior)]
+        scoped = [i for i in range(len(sentences))
+                  if not region_named or hits[i].prior >= min(hits[0].prior, self.params.next_year_prior)]
         best = max(scoped, key=lambda i: sentences[i][2] - i * (
             self.same_report_penalty if passages[i].chunk.doc_id == top_doc else self.rank_penalty))
         if best:  # the passage with the answering sentence is cited first
@@ -227,12 +226,13 @@ def migrate(index_dir: str | Path, store: str, progress: Callable[[int, int], No
     return moved
 
 
-def remove_report(index_dir: str | Path, doc_id: str, embedder: str | Embedder | None = None,
+def remove_report(index_dir: str | Path, doc_id: str, current: Assistant | None = None,
                   progress: Callable[[int, int], None] | None = None) -> tuple[Report, Assistant, Path | None]:
     """Take one report out of the index and rebuild. A file inside a folder the index reads moves to that
     folder's `.trash/` (recoverable; the index ignores dot-folders); a file given to a build by name is no
-    longer read and stays where it is. Returns (the report, the rebuilt Assistant, where the file went)."""
-    current = Assistant.open(index_dir, embedder)
+    longer read and stays where it is. `current` is the index already open, if any (else it is opened).
+    Returns (the report, the rebuilt Assistant, where the file went)."""
+    current = current or Assistant.open(index_dir)
     report = current.index.reports.get(doc_id)
     if report is None:
         raise ReportNotFound(f"索引中没有编号为 {doc_id} 的报告（可能已被删除）；请刷新报告列表")
@@ -312,7 +312,7 @@ def resolve_sources(paths: Iterable[str | Path], manifest: dict, prune: bool = F
     gone = [s for s in recorded if not Path(s).exists()]
     if gone and not prune:
         lost = [m.get("title", d) for d, m in manifest.get("reports", {}).items()
-                if any(str(m.get("source", "")).startswith(g) for g in gone)]
+                if any(_comes_from(str(m.get("source", "")), g) for g in gone)]
         raise SourceMissing(
             f"{', '.join(gone)} was indexed before and has disappeared; {len(lost)} reports would be removed "
             f"({'、'.join(lost[:5])}{'…' if len(lost) > 5 else ''}). Restore it, or run `assistant index --prune` "
@@ -325,14 +325,20 @@ def resolve_sources(paths: Iterable[str | Path], manifest: dict, prune: bool = F
     return list(dict.fromkeys(sources))
 
 
-def _previous(index_dir: str | Path, emb: Embedder) -> IndexData | None:
-    """The existing index, for reusing its vectors; None if there is none or it cannot be used."""
+def _comes_from(source: str, path: str) -> bool:
+    """The report's source is `path`, a record of it (path#line 3), or a file inside it."""
+    return source == path or source.startswith((path + "#", path.rstrip("/") + "/"))
+
+
+def _previous(index_dir: str | Path, emb: Embedder, manifest: dict) -> IndexData | None:
+    """The existing index, for reusing its vectors; None if there is none or it cannot be used.
+    `manifest` is the one the build read (or {}), for saying why the index is not reused."""
     try:
         return load_index(index_dir, emb.id)
     except IndexMissing:
         return None
     except (IndexCorrupt, IndexMismatch) as e:
-        built_with = _readable_manifest(index_dir).get("embedder")
+        built_with = manifest.get("embedder")
         if built_with and built_with != emb.id:
             log.warning("%s/ was built with embedder %s; embedding every passage again with %s",
                         index_dir, built_with, emb.id)

@@ -234,17 +234,18 @@ def cmd_index(args) -> int:
 
 
 def cmd_remove(args) -> int:
-    from .api import Assistant, remove_report
+    from .api import remove_report
     from .errors import ReportNotFound
 
-    reports = Assistant.open(args.index).index.reports
+    current = open_index(args.index)
+    reports = current.index.reports
     matches = [r for d, r in reports.items() if args.report in (d, r.source)] or [
         r for r in reports.values() if args.report in r.title or args.report in r.source.rsplit("/", 1)[-1]]
     if len(matches) != 1:
         listing = "".join(f"\n  {r.doc_id}  《{r.title}》  {r.source}" for r in matches[:20])
         raise ReportNotFound(f"{len(matches)} indexed reports match {args.report!r}" +
                              (f"; name one by its doc_id:{listing}" if matches else ""))
-    report, fresh, moved = remove_report(args.index, matches[0].doc_id, progress=progress_bar(args.json))
+    report, fresh, moved = remove_report(args.index, matches[0].doc_id, current, progress=progress_bar(args.json))
     where = f"its file moved to {moved}" if moved else f"{report.source} is no longer read"
     if args.json:
         print(json.dumps({"removed": report.doc_id, "title": report.title, "moved_to": str(moved) if moved else None,
@@ -395,14 +396,9 @@ def watched_folders(index_dir: str) -> list[str]:
     """The folders (or files' folders) the index reads; corpus/ for a new index."""
     from pathlib import Path
 
-    from .errors import AssistantError
-    from .index import read_manifest
+    from .api import recorded_sources
 
-    try:
-        sources = read_manifest(index_dir).get("sources", [])
-    except AssistantError:
-        sources = []
-    folders = [s if Path(s).is_dir() else str(Path(s).parent) for s in sources]
+    folders = [s if Path(s).is_dir() else str(Path(s).parent) for s in recorded_sources(index_dir)]
     return list(dict.fromkeys(folders)) or ["corpus"]
 
 

@@ -111,7 +111,6 @@ def span_f1(prediction: str, golds: list[str]) -> float:
     return best
 
 
-
 def score_item(result: dict, item: dict) -> dict:
     rank = first_hit_rank(result["passages"], item)
     answer = result["answer"]

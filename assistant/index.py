@@ -355,10 +355,13 @@ def clean_stale(index_dir: Path, keep: str | None = None) -> None:
 
 
 def _current_data_dir(index_dir: Path) -> str | None:
+    """The data directory the manifest names, whatever else is wrong with it: a manifest of another
+    format or with a damaged field keeps its data until a new manifest replaces it."""
     try:
-        return read_manifest(index_dir)["data_dir"]
-    except AssistantError:
+        data_dir = json.loads((index_dir / MANIFEST).read_text()).get("data_dir")
+    except (OSError, ValueError, AttributeError):  # unreadable, or not a JSON object
         return None
+    return data_dir if isinstance(data_dir, str) else None
 
 
 def _file_info(path: Path) -> dict:

@@ -178,6 +178,6 @@ class Library:
         with self._build_lock:
             if doc_id in self.assistant.index.reports and len(self.assistant.index.reports) == 1:
                 raise AssistantError("这是索引中唯一的报告；请先添加其他报告再删除它")
-            report, fresh, moved = remove_report(self.index_dir, doc_id, self.assistant.embedder, progress)
+            report, fresh, moved = remove_report(self.index_dir, doc_id, self.assistant, progress)
             self.assistant = fresh
             return report, moved

@@ -207,9 +207,24 @@ def test_a_file_that_cannot_be_moved_is_an_honest_failure(tmp_path, fake, monkey
     monkeypatch.setattr("assistant.api.shutil.move", read_only)
     before = manifest(idx)
     try:
-        remove_report(idx, doc_id, fake)
+        remove_report(idx, doc_id, a)
     except AssistantError as e:
         assert "无法移到" in str(e) and "Permission denied" in str(e) and "索引没有改变" in str(e)
     else:
         raise AssertionError("a file that cannot be moved must not be reported removed")
     assert manifest(idx) == before and (corpus / "a.txt").exists()
+
+
+def test_a_vanished_folder_counts_only_its_own_reports(tmp_path):
+    from assistant.api import resolve_sources
+    from assistant.errors import SourceMissing
+
+    kept = tmp_path / "reports-2025"
+    kept.mkdir()
+    gone = str(tmp_path / "reports")
+    manifest = {"sources": [gone, str(kept)], "reports": {
+        "a": {"title": "甲", "source": f"{gone}/a.txt"}, "b": {"title": "乙", "source": f"{gone}.jsonl#line 1"},
+        "c": {"title": "丙", "source": f"{kept}/c.txt"}}}
+    with pytest.raises(SourceMissing, match=r"1 reports would be removed \(甲\)"):
+        resolve_sources([], manifest)
+    assert resolve_sources([], manifest, prune=True) == [str(kept)]
