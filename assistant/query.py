@@ -1,73 +1,123 @@
-"""Query understanding: the years and regions a question names, used to steer retrieval."""
+"""Query understanding: a question is read once into a frozen `Query` that search, answer and compare share."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
-from .regions import CITIES, NATIONAL, PROVINCES, regions_in
+from .lexicon import (
+    ARABIC_YEAR,
+    CHINESE_YEAR,
+    FULLWIDTH_DIGITS,
+    NATIONAL,
+    YEAR_RANGE,
+    asked_kinds,
+    chinese_year,
+    fillers,
+    is_scope_word,
+    national_hints,
+    provinces,
+    relative_years,
+    report_words,
+)
+from .qtypes import QUESTION_WORD, asked_unit, question_type
+from .regions import regions_in
 
 MAX_QUESTION_CHARS = 2000
-_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "一": "1", "二": "2", "三": "3", "四": "4",
-           "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
-_ARABIC_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)?")
-_CHINESE_YEAR = re.compile(r"([一二〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{3})年")
-_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年)?\s*[-—–~～至到]\s*((?:19|20)\d{2})")
-RELATIVE = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "上一年": -1, "前年": -2, "明年": 1}
-_NATIONAL_HINTS = ("国务院", "全国", "中央政府", "我国", "国家层面", "中华人民共和国")
 
 
-SCOPE_WORDS = frozenset(
-    {form for forms in PROVINCES.values() for form in forms} | set(CITIES) | {c + "市" for c in CITIES}
-    | {"政府", "工作", "报告", "政府工作", "政府工作报告", "人民政府", "国务院", "全国", "中华人民共和国", "中华",
-       "人民", "共和", "共和国", "华人", "自治", "自治区", "省", "市", "年", "年度", "今年", "去年", "明年", "本年"}
-)
+@dataclass(frozen=True)
+class Query:
+    """One question, understood: what it asks (terms, answer type, unit) and where to look (years, regions)."""
 
-
-def is_scope_word(token: str) -> bool:
-    """Words that name where to look (a year, a region, the report) rather than what is asked."""
-    return token in SCOPE_WORDS or bool(re.fullmatch(r"(?:19|20)\d{2}", token))
-
-
-@dataclass
-class QueryInfo:
     text: str
-    years: list[int] = field(default_factory=list)
-    relative: list[int] = field(default_factory=list)  # offsets like -1 for 去年, resolved per report
-    regions: list[str] = field(default_factory=list)
-    national: bool = False
+    tokens: tuple[str, ...]
+    terms: tuple[str, ...]  # the tokens without interrogatives and fillers, in order
+    content_terms: tuple[str, ...]  # the terms without scope words (2025年, 四川省, 政府工作报告)
+    qtype: str | None  # the kind of value asked for (qtypes.question_type)
+    unit: str  # the measure word a 多少/几 question asks in
+    years: tuple[int, ...] = ()
     year_range: tuple[int, int] | None = None
+    regions: tuple[str, ...] = ()
+    relative: tuple[str, ...] = ()  # 今年/去年… as written; `years` holds what they resolve to
     scope_first: bool = False  # the question opens with its year or region: "2025年四川…", "深圳的…"
+    asked_kind: str | None = None  # "target" (目标/计划/打算) or "result" (实现/完成/去年…多少); None = either
+    names_report: bool = False  # the years/regions say which report to read, not what is asked (report_words)
+
+    @property
+    def national(self) -> bool:
+        return self.regions == (NATIONAL,)
+
+    @property
+    def issuer(self) -> str | None:
+        """国务院 for a question about the national reports, the region's government for one region."""
+        if self.national:
+            return "国务院"
+        if len(self.regions) == 1:
+            return provinces().get(self.regions[0], (self.regions[0] + "市",))[0] + "人民政府"
+        return None
+
+    @property
+    def has_content(self) -> bool:
+        """False for "？？？", "😀", "什么", "2025年政府工作报告": nothing that says what is wanted."""
+        return bool(self.content_terms)
+
+    def scoped(self, **changes) -> Query:
+        """The same question with other years or regions (a report the question names may be missing)."""
+        return replace(self, **changes)
 
 
 def normalise_question(text: str) -> str:
-    return text.translate(_FULLWIDTH).strip()
+    return text.translate(FULLWIDTH_DIGITS).strip()
 
 
-def chinese_year(s: str) -> int:
-    return int("".join(_DIGITS[c] for c in s))
+def question_terms(tokens: list[str] | tuple[str, ...]) -> list[str]:
+    """The content words of a question: its tokens without interrogatives (哪几个/多少/谁) and fillers."""
+    filler = fillers()
+    return [t for t in dict.fromkeys(tokens) if not QUESTION_WORD.match(t) and t not in filler]
 
 
-def parse_query(question: str) -> QueryInfo:
+def understand(question: str, today: dt.date | None = None) -> Query:
+    """Read a question once. 今年/去年/明年 resolve against `today` (default: the real date) unless the
+    question names a year itself ("2017年政府工作报告提出今年…": 今年 is that report's year)."""
+    from .lexical import tokenize
+
     text = normalise_question(question)
-    info = QueryInfo(text=text)
-    for m in _RANGE.finditer(text):
+    tokens = tuple(tokenize(text))
+    terms = tuple(question_terms(tokens))
+    year_range = None
+    for m in YEAR_RANGE.finditer(text):
         lo, hi = sorted((int(m.group(1)), int(m.group(2))))
-        info.year_range = (lo, hi)
-    years = [int(m.group(1)) for m in _ARABIC_YEAR.finditer(text)]
-    years += [chinese_year(m.group(1)) for m in _CHINESE_YEAR.finditer(text)]
-    if info.year_range:
-        years = [y for y in years if y not in info.year_range]
-    info.years = list(dict.fromkeys(years))
-    info.relative = [off for word, off in RELATIVE.items() if word in text]
-    info.regions = [r for r in regions_in(text)]
-    info.national = any(h in text for h in _NATIONAL_HINTS) and not info.regions
-    if info.national:
-        info.regions = [NATIONAL]
-    info.scope_first = bool(re.match(r"^(?:在|请问|关于)?\S{0,2}(?:(?:19|20)\d{2}|[一二〇零○]{4})年", text)) or any(
-        text.find(form) in (0, 1, 2)
-        for r in info.regions
-        for form in (_NATIONAL_HINTS if r == NATIONAL else PROVINCES.get(r, (r,)) + (r,))
+        year_range = (lo, hi)
+    years = [int(m.group(1)) for m in ARABIC_YEAR.finditer(text)]
+    years += [chinese_year(m.group(1)) for m in CHINESE_YEAR.finditer(text)]
+    if year_range:
+        years = [y for y in years if y not in year_range]
+    relative = tuple(word for word in relative_years() if word in text)
+    if relative and not years and not year_range:
+        now = (today or dt.date.today()).year
+        years = [now + relative_years()[w] for w in relative]
+    regions = regions_in(text)
+    if not regions and any(h in text for h in national_hints()):
+        regions = [NATIONAL]
+    report_word = any(w in text for w in report_words())
+    names_report = bool(years or regions) and (report_word or bool(relative) or bool(years and regions))
+    return Query(
+        text=text, tokens=tokens, terms=terms, content_terms=tuple(t for t in terms if not is_scope_word(t)),
+        qtype=question_type(text), unit=asked_unit(text), years=tuple(dict.fromkeys(years)), year_range=year_range,
+        regions=tuple(regions), relative=relative, scope_first=_scope_first(text, regions),
+        asked_kind=asked_kind(text), names_report=names_report,
     )
-    return info
+
+
+def asked_kind(text: str) -> str | None:
+    """"target" for 目标/预期/计划/力争/打算…, "result" for 实现/完成/达到/增长了/去年…多少, else None."""
+    return next((kind for kind, pattern in asked_kinds() if pattern.search(text)), None)
+
+
+def _scope_first(text: str, regions: list[str]) -> bool:
+    if re.match(r"^(?:在|请问|关于)?\S{0,2}(?:(?:19|20)\d{2}|[一二〇零○]{4})年", text):
+        return True
+    return any(text.find(form) in (0, 1, 2) for r in regions
+               for form in (national_hints() if r == NATIONAL else provinces().get(r, (r,)) + (r,)))

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer import answer_type_fits
 from .index import IndexData
-from .query import QueryInfo
-from .regions import NATIONAL
+from .lexicon import provinces
+from .qtypes import answer_type_fits
+from .query import Query
 from .types import Report
 
 
@@ -35,18 +35,22 @@ class Filters:
 
 @dataclass(frozen=True)
 class SearchParams:
-    candidates: int = 60
-    rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
-    steer: bool = True
+    """Retrieval knobs; each comment says what raising it trades."""
+
+    candidates: int = 60  # passages taken from each ranking before fusion: recall against time
+    rrf_k: int = 60  # reciprocal-rank constant: higher flattens the difference between ranks
+    dense_weight: float = 1.0  # weight of the embedding ranking in the fusion
+    lexical_weight: float = 1.0  # weight of the BM25 ranking: exact report wording against paraphrase
+    steer: bool = True  # prefer the reports whose year and region the question names
     next_year_prior: float = 0.5  # a question about year Y is often answered by the Y+1 report ("过去一年")
     outside_prior: float = 0.3  # reports the question does not name still compete, discounted
     steer_min_coverage: float = 0.5  # below this in the named reports, and far better elsewhere: ignore the steer
+    steer_margin: float = 0.2  # ...where "far better" means this much more coverage outside
     mode: str = "hybrid"  # "hybrid" | "dense" | "bm25"
-    rerank_depth: int = 30  # fused candidates re-scored by term coverage and answer-type fit; 0 = off
-    coverage_weight: float = 1.0
-    type_weight: float = 0.3
+    rerank: bool = True  # re-score the fused candidates by term coverage and answer-type fit
+    coverage_weight: float = 1.0  # share of the question's terms a passage holds: wording against meaning
+    type_weight: float = 0.3  # a value of the asked type (a number for 多少) in the passage
+    overlap: float = 0.5  # a hit sharing this much of a better hit's span is a duplicate window
 
 
 @dataclass
@@ -57,44 +61,64 @@ class Hit:
     coverage: float = 0.0
 
 
-def report_prior(report: Report, info: QueryInfo, next_year_prior: float = 0.5) -> float:
+def report_prior(report: Report, query: Query, next_year_prior: float = 0.5) -> float:
     """How well a report matches the years and regions a question names (0 = not at all)."""
-    if info.regions and report.region not in info.regions:
+    if query.regions and report.region not in query.regions:
         return 0.0
-    if info.years:
+    if query.years:
         years = report.years or ((report.year,) if report.year else ())
-        if any(y in years for y in info.years):
+        if any(y in years for y in query.years):
             return 1.0
-        if report.year is not None and any(report.year == y + 1 for y in info.years):
+        if report.year is not None and any(report.year == y + 1 for y in query.years):
             return next_year_prior
         return 0.0
     return 1.0
 
 
-def steering(index: IndexData, info: QueryInfo, allowed_docs: list[str], params: SearchParams) -> dict[str, float]:
+def steering(index: IndexData, query: Query, allowed_docs: list[str], params: SearchParams) -> dict[str, float]:
     """Prior per report for the question, or {} when the question names nothing that matches."""
-    if not params.steer or not (info.years or info.regions):
+    if not params.steer or not (query.years or query.regions):
         return {}
-    if info.relative and not info.years:
-        info = resolve_relative(index, info, allowed_docs)
-    priors = {d: p for d in allowed_docs if (p := report_prior(index.reports[d], info, params.next_year_prior)) > 0}
-    if not priors and info.regions and info.years:
+    priors = {d: p for d in allowed_docs if (p := report_prior(index.reports[d], query, params.next_year_prior)) > 0}
+    if not priors and query.regions and query.years:
         # the named region has no report of that year: fall back to the region alone
-        region_only = QueryInfo(info.text, regions=info.regions)
+        region_only = query.scoped(years=())
         priors = {d: 1.0 for d in allowed_docs if report_prior(index.reports[d], region_only) > 0}
-    if not priors and info.regions == [NATIONAL]:
+    if not priors and query.national:
         return {}
     return priors
 
 
-def resolve_relative(index: IndexData, info: QueryInfo, allowed_docs: list[str]) -> QueryInfo:
-    """今年/去年 in a question: the newest report of the named region is the one that says 今年/去年."""
-    years = [index.reports[d].year for d in allowed_docs
-             if index.reports[d].year and (not info.regions or index.reports[d].region in info.regions)]
-    if not years:
-        return info
-    newest = max(years)
-    return QueryInfo(info.text, years=[newest], relative=info.relative, regions=info.regions, national=info.national)
+def missing_scope(index: IndexData, query: Query, filters: Filters = Filters()) -> str | None:
+    """索引中没有… when the question names a report (its year, region or issuer) that the index does not hold.
+    A result asked of year Y is in the Y+1 report ("过去一年"), so that one counts unless a target is asked."""
+    if not query.names_report:
+        return None
+    reports = [r for r in index.reports.values() if filters.allows(r)]
+    if "报告" in query.text:  # a resolution on the report (关于政府工作报告的决议) is not the report
+        reports = [r for r in reports if "报告" in r.title and "决议" not in r.title]
+    if query.regions:
+        reports = [r for r in reports if r.region in query.regions]
+        if not reports:
+            return f"索引中没有{scope_name(query, ())}"
+    if not query.years:
+        return None
+    years = set(query.years)
+    if any(years & set(r.years or ((r.year,) if r.year else ())) for r in reports):
+        return None
+    if query.asked_kind != "target" and any(r.year and r.year - 1 in years for r in reports):
+        return None
+    return f"索引中没有{scope_name(query, query.years)}"
+
+
+def scope_name(query: Query, years: tuple[int, ...]) -> str:
+    """2020年的国务院政府工作报告, 四川省的报告…"""
+    when = "、".join(f"{y}年" for y in years) + ("的" if years else "")
+    if query.national:
+        return f"{when}国务院政府工作报告"
+    if query.regions:
+        return f"{when.rstrip('的')}{'、'.join(provinces().get(r, (r,))[0] for r in query.regions)}的报告"
+    return f"{when}{'政府工作报告' if '政府工作报告' in query.text else '报告'}"
 
 
 def rows_of(index: IndexData, doc_ids) -> np.ndarray:
@@ -102,7 +126,7 @@ def rows_of(index: IndexData, doc_ids) -> np.ndarray:
     return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
 
-def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], docs: list[str] | None,
+def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: tuple[str, ...], docs: list[str] | None,
            params: SearchParams) -> list[Hit]:
     """Fuse dense and BM25 rankings over the chunks of `docs` (None = all) by weighted reciprocal rank."""
     n = params.candidates
@@ -128,7 +152,7 @@ def ranked(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], docs: 
     return sorted(hits.values(), key=lambda h: (-h.score, h.row))
 
 
-def rerank(index: IndexData, hits: list[Hit], terms: list[str], qtype: str | None, params: SearchParams) -> list[Hit]:
+def rerank(index: IndexData, hits: list[Hit], query: Query, params: SearchParams) -> list[Hit]:
     """Score = prior x (RRF scaled to 0..1 + coverage of question terms + answer-type fit).
 
     Reports of one series repeat each other almost word for word; within the right report, the
@@ -137,12 +161,12 @@ def rerank(index: IndexData, hits: list[Hit], terms: list[str], qtype: str | Non
     """
     best = (params.dense_weight + params.lexical_weight) / (params.rrf_k + 1)
     rows = np.array([h.row for h in hits], dtype=np.int64)
-    use_features = params.rerank_depth > 0 and bool(terms)
-    cov = index.bm25.coverage(rows, terms) if use_features else np.zeros(len(hits))
+    use_features = params.rerank and bool(query.terms)
+    cov = index.bm25.coverage(rows, list(query.terms)) if use_features else np.zeros(len(hits))
     for h, c in zip(hits, cov.tolist(), strict=True):
         base = h.score / best
         if use_features:
-            fit = 1.0 if qtype and answer_type_fits(index.chunks[h.row].text, qtype) else 0.0
+            fit = 1.0 if answer_type_fits(index.chunks[h.row].text, query.qtype) else 0.0
             base += params.coverage_weight * c + params.type_weight * fit
         h.coverage = c
         h.score = h.prior * base
@@ -157,32 +181,30 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return part[np.lexsort((part, -scores[part]))]
 
 
-def search(index: IndexData, qvec: np.ndarray | None, qtokens: list[str], info: QueryInfo, k: int,
-           filters: Filters = Filters(), params: SearchParams = SearchParams(),
-           terms: list[str] | None = None, qtype: str | None = None) -> list[Hit]:
+def search(index: IndexData, query: Query, qvec: np.ndarray | None, k: int, filters: Filters = Filters(),
+           params: SearchParams = SearchParams()) -> list[Hit]:
     """Top-k hits, steered to the reports the question names, overlapping chunks removed."""
     allowed_docs = [d for d, r in index.reports.items() if filters.allows(r)]
     if not allowed_docs:
         return []
     filtered = len(allowed_docs) < len(index.reports)
-    priors = steering(index, info, allowed_docs, params)
+    priors = steering(index, query, allowed_docs, params)
     pool: dict[int, Hit] = {}
     if priors:
-        for h in ranked(index, qvec, qtokens, list(priors), params):
+        for h in ranked(index, qvec, query.tokens, list(priors), params):
             h.prior = priors[index.chunks[h.row].doc_id]
             pool[h.row] = h
-    for h in ranked(index, qvec, qtokens, allowed_docs if filtered else None, params):
+    for h in ranked(index, qvec, query.tokens, allowed_docs if filtered else None, params):
         if h.row not in pool:
             h.prior = params.outside_prior if priors else 1.0
             pool[h.row] = h
-    terms = terms if terms is not None else qtokens
-    hits = rerank(index, list(pool.values()), terms, qtype, params)
-    if priors and not info.scope_first and misguided(hits, params):
+    hits = rerank(index, list(pool.values()), query, params)
+    if priors and not query.scope_first and misguided(hits, params):
         for h in hits:
             h.score /= h.prior
             h.prior = 1.0
         hits.sort(key=lambda h: (-h.score, h.row))
-    return dedupe(index, hits, k)
+    return dedupe(index, hits, k, params.overlap)
 
 
 def misguided(hits: list[Hit], params: SearchParams) -> bool:
@@ -190,15 +212,15 @@ def misguided(hits: list[Hit], params: SearchParams) -> bool:
     in the question was part of its content (成为广东省率先获批…), not its scope."""
     inside = max((h.coverage for h in hits if h.prior >= params.next_year_prior), default=0.0)
     outside = max((h.coverage for h in hits if h.prior < params.next_year_prior), default=0.0)
-    return inside < params.steer_min_coverage <= outside - 0.2
+    return inside < params.steer_min_coverage <= outside - params.steer_margin
 
 
-def dedupe(index: IndexData, hits: list[Hit], k: int) -> list[Hit]:
+def dedupe(index: IndexData, hits: list[Hit], k: int, overlap: float = 0.5) -> list[Hit]:
     """Drop a hit that mostly repeats the text of a better one (overlapping windows)."""
     out: list[Hit] = []
     for h in hits:
         c = index.chunks[h.row]
-        if any(_overlap(c, index.chunks[o.row]) for o in out):
+        if any(_overlap(c, index.chunks[o.row], overlap) for o in out):
             continue
         out.append(h)
         if len(out) == k:
@@ -206,8 +228,8 @@ def dedupe(index: IndexData, hits: list[Hit], k: int) -> list[Hit]:
     return out
 
 
-def _overlap(a, b) -> bool:
+def _overlap(a, b, share: float) -> bool:
     if a.doc_id != b.doc_id:
         return False
     inter = min(a.end, b.end) - max(a.start, b.start)
-    return inter > 0 and inter >= 0.5 * min(a.end - a.start, b.end - b.start)
+    return inter > 0 and inter >= share * min(a.end - a.start, b.end - b.start)

@@ -116,6 +116,7 @@ class Result:
     passages: list[Passage]
     warnings: list[str] = field(default_factory=list)
     evidence: tuple[float, float | None] | None = None  # (coverage, cosine) the refusal was decided on
+    scope_missing: str | None = None  # 索引中没有…: the report the question names is not indexed
 
     @property
     def cited_passage(self) -> Passage | None:
@@ -127,6 +128,8 @@ class Result:
     def cited_answer(self) -> str:
         """The answer for people: 根据《title》（section）：sentence[n], with [n] the passage's rank."""
         p = self.cited_passage
+        if self.scope_missing:
+            return f"{self.scope_missing}，无法回答这个问题。"
         if self.abstained or p is None:
             return "已索引的报告中没有找到能回答这个问题的内容。"
         where = f"《{p.report.title}》" + (f"（{p.chunk.section}）" if p.chunk.section else "")
@@ -140,6 +143,7 @@ class Result:
             "answer": self.answer.to_dict() if self.answer else None,
             "passages": [p.to_dict() for p in self.passages],
             "warnings": list(self.warnings),
+            "scope_missing": self.scope_missing,
             "evidence": None if self.evidence is None else {
                 "coverage": round(float(coverage), 4), "cosine": None if cosine is None else round(float(cosine), 4)},
         }

@@ -35,7 +35,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "eval" / "refusal"))
     args = ap.parse_args()
     a = Assistant.open(args.index)
-    floor, sure = a.floor_coverage, a.sure_dense.get(getattr(a.embedder, "spec", ""))
+    floor, sure = a.answer_params.floor_coverage, a.answer_params.sure_cosine(getattr(a.embedder, "spec", ""))
     items = load_questions(ROOT / "eval" / "dev_corpus.jsonl") + load_questions(ROOT / "eval" / "dev_shared.jsonl")
     cmrc = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"
     if args.cmrc and cmrc.exists():
@@ -52,7 +52,7 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"Answerable: {len(pos)}, negatives: {len(neg)} (index {args.index}). Refuse when the best "
              f"content-word coverage of the top 3 passages is below the threshold, unless it is at least {floor} "
-             f"and the best cosine is at least {sure} (the default threshold is {Assistant.min_coverage}).", "",
+             f"and the best cosine is at least {sure} (the default threshold is {a.answer_params.min_coverage}).", "",
              "| threshold | false refusals | refused negatives | refusal recall |", "|---|---|---|---|"]
     lines += [f"| {t:.2f} | {fr} ({fr / len(pos):.1%}) | {tr} | {tr / len(neg):.1%} |" for t, fr, tr in rows]
     Path(str(out) + ".md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -2,8 +2,10 @@
 
 import pytest
 
-from assistant.answer import answer_span, best_sentence, question_terms, question_type
+from assistant.answer import answer_span, best_sentence
 from assistant.lexical import BM25, tokenize
+from assistant.qtypes import question_type
+from assistant.query import understand
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -31,12 +33,12 @@ def test_question_type(question, kind):
     ("研发投入强度达到3.0%，新增企业超过1200家。", "新增企业多少家？", "超过1200家"),
 ])
 def test_answer_span(sentence, question, span):
-    s = answer_span(sentence, question, question_type(question))
+    s = answer_span(sentence, understand(question))
     assert s is not None and sentence[s.start : s.end] == span
 
 
 def test_no_typed_candidate_gives_no_span():
-    assert answer_span("全市加快建设综合性国家科学中心。", "全市新增企业多少家？", "number") is None
+    assert answer_span("全市加快建设综合性国家科学中心。", understand("全市新增企业多少家？")) is None
 
 
 def _bm25(texts):
@@ -48,10 +50,10 @@ def test_title_terms_count_little_when_choosing_the_sentence():
     text = "黄足笛鲷，又称焦黄笛鲷，为鲈形目笛鲷科的其中一个种。本鱼分布于印度太平洋区，包括东非、红海等海域。"
     question = "黄足笛鲷分布在什么地区？"
     bm25 = _bm25([text, "其他鱼类的说明。", "另一段无关文字。"])
-    terms = question_terms(question)
-    s, e, _ = best_sentence(text, terms, bm25, question_type(question), title="黄足笛鲷")
+    query = understand(question)
+    s, e, _ = best_sentence(text, query, bm25, title="黄足笛鲷")
     assert text[s:e] == "本鱼分布于印度太平洋区，包括东非、红海等海域。"
-    s, e, _ = best_sentence(text, terms, bm25, question_type(question), title="")
+    s, e, _ = best_sentence(text, query, bm25, title="")
     assert text[s:e].startswith("黄足笛鲷，又称")  # without the title, the subject's rare name wins
 
 
@@ -59,7 +61,7 @@ def test_a_quoted_phrase_does_not_make_a_sentence_answer_a_what_question():
     text = "该计划被称为“创新计划”，由多个部门组成。计划的目的在于建立开放数据库。"
     bm25 = _bm25([text, "无关。"])
     question = "该计划的目的是什么？"
-    s, e, _ = best_sentence(text, question_terms(question), bm25, question_type(question))
+    s, e, _ = best_sentence(text, understand(question), bm25)
     assert text[s:e] == "计划的目的在于建立开放数据库。"
 
 
@@ -69,8 +71,8 @@ def test_spans_do_not_depend_on_the_process_hash_seed():
     import subprocess
     import sys
 
-    code = ("from assistant.answer import key_term_end; s = '就业率保持稳定，赤字率拟按4%安排。'; "
-            "print(key_term_end(s, '赤字率和就业率是多少'))")
+    code = ("from assistant.answer import key_term_end; from assistant.query import understand; "
+            "s = '就业率保持稳定，赤字率拟按4%安排。'; print(key_term_end(s, understand('赤字率和就业率是多少')))")
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in range(6)}
     assert outs == {str("就业率保持稳定，赤字率拟按4%安排。".index("赤字率") + 3)}

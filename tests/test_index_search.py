@@ -1,3 +1,4 @@
+import datetime
 import json
 import shutil
 
@@ -33,7 +34,7 @@ def test_build_open_roundtrip(tmp_path, fake):
 def test_ask_result_shape_and_offsets(tmp_path, fake):
     a = Assistant.build([CORPUS], tmp_path / "idx", fake)
     d = a.ask("深圳高新区在2021年度国家高新区评价中综合排名第几？", k=3).to_dict()
-    assert set(d) == {"question", "abstained", "answer", "passages", "warnings", "evidence"}
+    assert set(d) == {"question", "abstained", "answer", "passages", "warnings", "evidence", "scope_missing"}
     assert d["abstained"] is False and d["warnings"] == [] and set(d["evidence"]) == {"coverage", "cosine"}
     assert set(d["answer"]) == {"text", "span", "start", "end", "sentence_start", "sentence_end", "chunk_id", "doc_id"}
     assert len(d["passages"]) == 3
@@ -166,8 +167,14 @@ def test_relative_years_and_content_regions(tmp_path, fake):
     (corpus / "other.txt").write_text(
         "2025年示例报告\n一、疫苗\n康泰生物研发生产的新冠灭活疫苗成为广东省率先获批上市的新冠疫苗。\n", encoding="utf-8")
     a = Assistant.build([corpus], tmp_path / "idx", fake)
-    r = a.ask("北京今年城镇新增就业目标是多少？")
-    assert r.passages[0].report.year == 2025 and "26万人" in r.answer.text
+    r = a.ask("北京今年城镇新增就业目标是多少？", today=datetime.date(2025, 3, 5))
+    assert r.passages[0].report.year == 2025 and r.answer.span == "26万人以上"
+    r = a.ask("北京去年城镇新增就业目标是多少？", today=datetime.date(2025, 3, 5))
+    assert r.passages[0].report.year == 2024 and r.answer.span == "20万人以上"
+    # asked in 2026, 今年 is 2026: the index has no such report, and says so instead of answering from 2025
+    r = a.ask("北京今年城镇新增就业目标是多少？", today=datetime.date(2026, 3, 5))
+    assert r.abstained and r.answer is None and r.scope_missing == "索引中没有2026年北京市的报告"
+    assert r.warnings[0].startswith("索引中没有2026年北京市的报告；") and r.passages[0].low_confidence
     # 广东省 here is part of what is asked, not where to look: no 广东 report exists, the answer is found anyway
     r = a.ask("哪家企业研发生产的新冠灭活疫苗成为广东省率先获批上市的新冠疫苗？")
     assert not r.abstained and r.passages[0].report.title == "2025年示例报告"

@@ -1,3 +1,4 @@
+import datetime
 import math
 from collections import Counter
 
@@ -5,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.lexical import BM25, tokenize
-from assistant.query import parse_query
+from assistant.query import understand
 
 
 def reference_bm25(corpus, query, k1=1.2, b=0.75):
@@ -47,13 +48,34 @@ def test_domain_words_segment_whole():
     ("二〇二四年广东省地区生产总值增长多少", [2024], ["广东"]),
     ("２０２３年国务院政府工作报告", [2023], ["全国"]),
     ("广西壮族自治区和宁夏2026年的目标", [2026], ["广西", "宁夏"]),
-    ("深圳市科创委今年有什么计划", [], ["深圳"]),
+    ("深圳市科创委今年有什么计划", (2026,), ("深圳",)),
 ])
-def test_parse_query(q, years, regions):
-    info = parse_query(q)
-    assert (info.years, info.regions) == (years, regions)
+def test_understand_years_and_regions(q, years, regions):
+    query = understand(q, today=datetime.date(2026, 3, 5))
+    assert (query.years, query.regions) == (tuple(years), tuple(regions))
 
 
-def test_parse_query_range_and_relative():
-    info = parse_query("2021-2023年和去年的情况")
-    assert info.year_range == (2021, 2023) and info.years == [] and info.relative == [-1]
+def test_a_year_range_is_not_a_year_and_a_named_year_wins_over_relative_words():
+    query = understand("2021-2023年和去年的情况", today=datetime.date(2026, 3, 5))
+    assert query.year_range == (2021, 2023) and query.years == () and query.relative == ("去年",)
+    query = understand("2017年政府工作报告提出今年赤字率是多少？", today=datetime.date(2026, 3, 5))
+    assert query.years == (2017,) and query.relative == ("今年",)
+
+
+@pytest.mark.parametrize("q, years", [
+    ("北京今年PM2.5要控制在多少？", (2026,)),
+    ("去年GDP增长了多少？", (2025,)),
+    ("明年有什么安排？", (2027,)),
+    ("前年的赤字率", (2024,)),
+])
+def test_relative_years_resolve_against_today(q, years):
+    assert understand(q, today=datetime.date(2026, 11, 29)).years == years
+
+
+def test_the_query_separates_content_from_scope():
+    query = understand("2025年四川省政府工作报告提出的地区生产总值增长目标是多少？")
+    assert query.regions == ("四川",) and query.years == (2025,) and query.qtype == "number"
+    assert query.issuer == "四川省人民政府"
+    assert "多少" not in query.terms and "四川省" in query.terms and "四川省" not in query.content_terms
+    assert "地区生产总值" in query.content_terms or "生产总值" in query.content_terms
+    assert not understand("2025年政府工作报告？？😀").has_content

@@ -1,0 +1,129 @@
+"""The word lists and the few patterns every stage shares, read once from assistant/data/.
+
+Word lists live in data files so they can be reviewed and changed without reading code: regions and
+cities, scope words, fillers, units, question words, national hints, relative years, heading words.
+This module also owns the one year pattern, the one Chinese-numeral map and the numbered-heading pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+def _lines(name: str) -> list[str]:
+    text = (DATA / name).read_text(encoding="utf-8")
+    return [line for line in (raw.strip() for raw in text.splitlines()) if line and not line.startswith("#")]
+
+
+@cache
+def words(name: str) -> tuple[str, ...]:
+    """Every whitespace-separated word of a word-list file, in file order."""
+    return tuple(dict.fromkeys(w for line in _lines(name) for w in line.split()))
+
+
+@cache
+def table(name: str) -> tuple[tuple[str, ...], ...]:
+    """The rows of a tab-separated file."""
+    return tuple(tuple(cell.strip() for cell in line.split("\t")) for line in _lines(name))
+
+
+# -- numbers and years -------------------------------------------------------------------------------------
+
+CN_NUMERALS = "一二三四五六七八九十百零〇"  # what numbers sections and list items (一、 （二） 三是)
+CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "一": "1", "二": "2", "三": "3", "四": "4",
+             "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
+FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+YEAR = r"(?:19|20)\d{2}"
+YEAR_NUMBER = re.compile(rf"(?<!\d)({YEAR})(?!\d)")
+ARABIC_YEAR = re.compile(rf"(?<!\d)({YEAR})\s*(?:年|年度)?")
+CHINESE_YEAR = re.compile(r"([一二〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{3})年")
+YEAR_RANGE = re.compile(rf"(?<!\d)({YEAR})\s*(?:年)?\s*[-—–~～至到]\s*({YEAR})")
+NUMBERED_HEADING = re.compile(
+    rf"^\s*(?:[{CN_NUMERALS}]+[、．.]|[（(][{CN_NUMERALS}\d]+[)）]|\d+[.、．]|第[{CN_NUMERALS}\d]+[章节编部])"
+)
+
+
+def chinese_year(s: str) -> int:
+    """二〇二五 -> 2025."""
+    return int("".join(CN_DIGITS[c] for c in s))
+
+
+def is_year(token: str) -> bool:
+    return bool(re.fullmatch(YEAR, token))
+
+
+# -- regions ------------------------------------------------------------------------------------------------
+
+NATIONAL = "全国"
+
+
+@cache
+def provinces() -> dict[str, tuple[str, ...]]:
+    """Canonical province name -> the forms it is written in (北京 -> 北京市, 北京)."""
+    return {row[0]: row[1:] for row in table("provinces.tsv")}
+
+
+@cache
+def cities() -> dict[str, str]:
+    """City -> its province."""
+    return {row[0]: row[1] for row in table("cities.tsv")}
+
+
+@cache
+def national_hints() -> tuple[str, ...]:
+    return words("national_hints.txt")
+
+
+@cache
+def relative_years() -> dict[str, int]:
+    """今年 -> 0, 去年 -> -1, …"""
+    return {row[0]: int(row[1]) for row in table("relative_years.tsv")}
+
+
+# -- question words -----------------------------------------------------------------------------------------
+
+@cache
+def scope_words() -> frozenset[str]:
+    """Words that name where to look (a year, a region, the report) rather than what is asked."""
+    forms = {form for fs in provinces().values() for form in fs}
+    return frozenset(forms | set(cities()) | {c + "市" for c in cities()} | set(words("scope_words.txt")))
+
+
+def is_scope_word(token: str) -> bool:
+    return token in scope_words() or is_year(token)
+
+
+@cache
+def fillers() -> frozenset[str]:
+    return frozenset(words("filler.txt"))
+
+
+@cache
+def units() -> str:
+    """The measure words a figure ends in, as one regex alternation (file order: longer before prefix)."""
+    return "(?:" + "|".join(re.escape(u) for u in words("units.txt")) + ")"
+
+
+@cache
+def wh_pattern() -> re.Pattern:
+    return re.compile("|".join(words("wh_words.txt")))
+
+
+@cache
+def question_types() -> tuple[tuple[str, re.Pattern], ...]:
+    return tuple((kind, re.compile(pattern)) for kind, pattern in table("question_types.tsv"))
+
+
+@cache
+def asked_kinds() -> tuple[tuple[str, re.Pattern], ...]:
+    """("target", pattern), ("result", pattern): what a figure question asks for (data/asked_kinds.tsv)."""
+    return tuple((kind, re.compile(pattern)) for kind, pattern in table("asked_kinds.tsv"))
+
+
+@cache
+def report_words() -> tuple[str, ...]:
+    return words("report_words.txt")
