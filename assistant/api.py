@@ -11,8 +11,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import AnswerParams, answer_span, best_sentence, term_highlights
-from .chunking import ChunkParams
+from .answer import (
+    AnswerParams,
+    Item,
+    answer_span,
+    best_list,
+    best_sentence,
+    target_clauses,
+    term_highlights,
+    yes_or_no,
+)
+from .chunking import ChunkParams, sentence_spans
+from .conversation import Conversation, resolve
 from .embedders import Embedder, make_embedder
 from .errors import (
     AssistantError,
@@ -35,7 +45,7 @@ from .index import (
 )
 from .ingest import FieldMap, load_reports, unique_path
 from .query import MAX_QUESTION_CHARS, Query, normalise_question, understand
-from .search import Filters, Hit, SearchParams, missing_scope, search
+from .search import Filters, Hit, SearchParams, missing_scope, search, with_index_regions
 from .stores import resolve_store
 from .types import Answer, Chunk, Highlight, Passage, Report, Result
 
@@ -124,30 +134,41 @@ class Assistant:
         params: SearchParams | None = None,
         qvec: np.ndarray | None = None,
         today: datetime.date | None = None,
+        history: list[str] | None = None,
     ) -> Result:
         """Answer `question` from the index. `qvec` reuses a query embedding (e.g. one question over many reports);
-        `today` is the date 今年/去年 are read against (default: the real date)."""
+        `today` is the date 今年/去年 are read against (default: the real date); `history` holds the chat's
+        earlier questions, oldest first, so a follow-up ("那四川呢？") is read as the question it stands for
+        (`Result.understood_as`)."""
         question, warnings = check_question(question)
+        asked = question
+        if history:
+            question = resolve(question, [check_question(h)[0] for h in history if h and str(h).strip()], today)
         if k < 1:
             raise BadQuestion(f"段落数 k 至少为 1（收到 {k}）")
         params = params or self.params
-        query = understand(question, today)
+        query = with_index_regions(self.index, understand(question, today))
         if not query.has_content:  # "？？？", "😀", "什么", "2025年政府工作报告"
-            return Result(question, True, None, [], warnings=[*warnings, NO_CONTENT])
+            return Result(asked, True, None, [], warnings=[*warnings, NO_CONTENT], understood_as=query.text)
         if qvec is None and params.mode != "bm25":
             qvec = self.embedder.embed_query(query.text)
         hits = search(self.index, query, qvec, k, filters, params)
         missing = missing_scope(self.index, query, filters)
         if missing:  # never answer from another report as if it were the one named
-            result = Result(question, True, None, self._passages(query, hits), scope_missing=missing)
+            result = Result(asked, True, None, self._passages(query, hits), scope_missing=missing,
+                            understood_as=query.text)
             for p in result.passages:
                 p.low_confidence = True
             result.warnings = [*warnings, f"{missing}；下面是其他报告中最接近的段落，仅供参考，不是所问报告的内容"]
             return result
         result = self._compose(query, hits, qvec)
-        result.question = question
+        result.question, result.understood_as = asked, query.text
         result.warnings = warnings
         return result
+
+    def conversation(self, today: datetime.date | None = None) -> Conversation:
+        """A chat: `conv.ask(question)` reads each question in the light of the turns before it."""
+        return Conversation(self, today)
 
     def _passages(self, query: Query, hits: list[Hit]) -> list[Passage]:
         passages = []
@@ -181,20 +202,65 @@ class Assistant:
         top = passages[0]
         s, e, _ = sentences[best]
         evidence = self.evidence(hits, query, qvec)
-        if self.refuses(*evidence):
+        items, listed = self._list_answer(query, passages, top.chunk.start + s) if query.wants_list else ([], None)
+        if items and listed is not top:  # the passage holding the list is cited first
+            passages.remove(listed)
+            passages.insert(0, listed)
+            for rank, p in enumerate(passages, 1):
+                p.rank = rank
+            top, (s, e, _) = listed, best_sentence(listed.chunk.text, query, self.index.bm25, listed.report.title, ap)
+        # a list question is refused only when no passage holds a list (and the passages are off-topic)
+        if self.refuses(*evidence) and not (items and self._section_matches(query, top.chunk.section)):
             for p in passages:
                 p.low_confidence = True
             return Result(query.text, True, None, passages, evidence=evidence)
-        span = answer_span(top.chunk.text[s:e], query, ap)
+        span = None if items else answer_span(top.chunk.text[s:e], query, ap)
         a_start, a_end = (s + span.start, s + span.end) if span else (s, e)
-        top.highlights = merge_highlights(top.highlights, [Highlight(s, e, "evidence"), Highlight(a_start, a_end, "answer")])
         base = top.chunk.start  # chunk offsets -> report offsets
+        marks = [Highlight(max(0, i.start - base), min(len(top.chunk.text), i.end - base), "item")
+                 for i in items if i.end > base and i.start < top.chunk.end]
+        top.highlights = merge_highlights(top.highlights, [Highlight(s, e, "evidence"), Highlight(a_start, a_end, "answer"),
+                                                           *marks])
         answer = Answer(
             span=top.chunk.text[a_start:a_end], start=base + a_start, end=base + a_end,
             sentence=top.chunk.text[s:e], sentence_start=base + s, sentence_end=base + e,
-            chunk_id=top.chunk.id, doc_id=top.chunk.doc_id,
+            chunk_id=top.chunk.id, doc_id=top.chunk.doc_id, items=items, section=top.chunk.section,
+            verdict=yes_or_no(top.chunk.text[s:e], query) if query.yes_no else None,
         )
         return Result(query.text, False, answer, passages, evidence=evidence)
+
+    def _list_answer(self, query: Query, passages: list[Passage], near: int) -> tuple[list[Item], Passage | None]:
+        """The items of the list nearest the answering sentence, in the top passages' sections; the targets of
+        a 主要预期目标 sentence first when the question asks for targets."""
+        top = passages[: self.answer_params.answer_passages]
+        for p in top if query.asked_kind == "target" else ():
+            for s0, e0 in sentence_spans(p.report.text, p.chunk.start, p.chunk.end):
+                clauses = target_clauses(p.report.text[s0:e0], s0)
+                if clauses:
+                    return clauses, p
+        for p in top:
+            text = p.report.text
+            start, end = self.section_span(p.chunk)
+            items = best_list(text, start, end, near if p is passages[0] else p.chunk.start)
+            if items:
+                return items, p
+        return [], None
+
+    @staticmethod
+    def _section_matches(query: Query, section: str) -> bool:
+        """The section heading names what the list question asks about (二、2022年工作思路 for 2022年要做哪些工作)."""
+        heading = section.split(" > ")[0]
+        return any(str(y) in heading for y in query.years) or any(
+            len(t) > 1 and t in heading for t in query.content_terms)
+
+    def section_span(self, chunk: Chunk) -> tuple[int, int]:
+        """Where the top-level section holding `chunk` starts and ends in its report."""
+        if not chunk.section:
+            return chunk.start, chunk.end
+        top = chunk.section.split(" > ")[0]
+        rows = self.index.doc_rows.get(chunk.doc_id, [])
+        same = [c for c in (self.index.chunks[r] for r in rows) if c.section.split(" > ")[0] == top]
+        return min(c.start for c in same), max(c.end for c in same)
 
     def evidence(self, hits: list[Hit], query: Query, qvec: np.ndarray | None = None) -> tuple[float, float | None]:
         """(best content-word coverage, best cosine) over the top 3 passages: what a refusal is decided on.

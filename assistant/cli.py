@@ -110,7 +110,15 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", action="append", default=[], help="only reports of this region (repeatable)")
     p.add_argument("--report", action="append", default=[], help="only reports whose title contains this (repeatable)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--today", type=parse_date, help="the date 今年/去年 are read against, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="a conversation: follow-up questions (那四川呢？) lean on the ones before")
+    p.add_argument("--index", default="index", help="index directory (default: index/)")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object per turn")
+    p.add_argument("--today", type=parse_date, help="the date 今年/去年 are read against, YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("serve", help="open the chat page (builds the index from corpus/ first if there is none)")
     p.add_argument("--index", default="index", help="index directory (default: index/)")
@@ -423,7 +431,7 @@ def cmd_ask(args) -> int:
     if args.report and not doc_ids:
         raise ValueError(f"no indexed report title contains {' or '.join(args.report)}")
     filters = Filters(years=years, regions=tuple(args.region), doc_ids=doc_ids)
-    result = a.ask(args.question, k=args.k, filters=filters)
+    result = a.ask(args.question, k=args.k, filters=filters, today=args.today)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if args.json:
@@ -433,13 +441,58 @@ def cmd_ask(args) -> int:
     return 0
 
 
-def format_result(result) -> str:
+def parse_date(text: str):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2026-03-05, not {text!r}") from None
+
+
+def cmd_chat(args) -> int:
+    """Read questions until end of input (Ctrl-D) or 退出; each may lean on the ones before."""
+    from .errors import BadQuestion
+
+    try:
+        import readline  # noqa: F401  (line editing and ↑ history for input())
+    except ImportError:
+        pass
+    conv = open_index(args.index).conversation(today=args.today)
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            question = input("问：" if interactive else "")
+        except EOFError:
+            break
+        if question.strip() in ("退出", "exit", "quit"):
+            break
+        if not question.strip():
+            continue
+        try:
+            result = conv.ask(question, k=args.k)
+        except BadQuestion as e:
+            print(f"error: {e}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(format_result(result, passages=False) + "\n", flush=True)
+    return 0
+
+
+def format_result(result, passages: bool = True) -> str:
     lines = []
     if result.abstained:
-        lines.append(result.cited_answer() + " 最接近的段落（低置信度）：")
+        lines.append(result.cited_answer() + (" 最接近的段落（低置信度）：" if passages else ""))
     else:
-        lines.append(f"答：{result.answer.span}")
+        if not result.answer.items:
+            lines.append(f"答：{result.answer.verdict + '。' if result.answer.verdict else ''}{result.answer.span}")
         lines.append(result.cited_answer())
+    if result.understood_as and result.understood_as != result.question:
+        lines.append(f"（按「{result.understood_as}」理解）")
+    if not passages:
+        return "\n".join(lines)
     lines.append("")
     for p in result.passages:
         head = f"[{p.rank}] {p.report.title}"

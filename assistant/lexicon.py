@@ -127,3 +127,21 @@ def asked_kinds() -> tuple[tuple[str, re.Pattern], ...]:
 @cache
 def report_words() -> tuple[str, ...]:
     return words("report_words.txt")
+
+
+@cache
+def region_aliases() -> tuple[tuple[str, str], ...]:
+    """(alias, canonical region), longest alias first (data/region_aliases.tsv)."""
+    return tuple(sorted(((a, c) for a, c in table("region_aliases.tsv")), key=lambda p: -len(p[0])))
+
+
+@cache
+def synonyms() -> tuple[tuple[str, str], ...]:
+    """(everyday wording, report wording), longest first (data/synonyms.tsv)."""
+    return tuple(sorted(((a, c) for a, c in table("synonyms.tsv")), key=lambda p: -len(p[0])))
+
+
+@cache
+def list_pattern() -> re.Pattern:
+    """Questions that ask for several things (data/list_words.txt)."""
+    return re.compile("|".join(_lines("list_words.txt")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
 from .lexicon import (
     ARABIC_YEAR,
@@ -14,12 +15,16 @@ from .lexicon import (
     YEAR_RANGE,
     asked_kinds,
     chinese_year,
+    cities,
     fillers,
     is_scope_word,
+    list_pattern,
     national_hints,
     provinces,
+    region_aliases,
     relative_years,
     report_words,
+    synonyms,
 )
 from .qtypes import QUESTION_WORD, asked_unit, question_type
 from .regions import regions_in
@@ -44,6 +49,8 @@ class Query:
     scope_first: bool = False  # the question opens with its year or region: "2025年四川…", "深圳的…"
     asked_kind: str | None = None  # "target" (目标/计划/打算) or "result" (实现/完成/去年…多少); None = either
     names_report: bool = False  # the years/regions say which report to read, not what is asked (report_words)
+    wants_list: bool = False  # 哪些 / 有哪些措施 / 主要预期目标: answered with the items of a list
+    yes_no: bool = False  # 吗 / 是否 / 有没有: answered with the evidence, 是/否 only where it says so plainly
 
     @property
     def national(self) -> bool:
@@ -78,12 +85,59 @@ def question_terms(tokens: list[str] | tuple[str, ...]) -> list[str]:
     return [t for t in dict.fromkeys(tokens) if not QUESTION_WORD.match(t) and t not in filler]
 
 
+_PLACE_BEFORE = r"(?:^|(?<=[\s，。？！、,.?!：:；;（(“\"在和与及从到至那]))"
+_PLACE_AFTER = r"(?=\d|[〇零一二]{2}|今年|去年|明年|前年|本年|的|省|市|政府|GDP|gdp|经济|地区)"
+_SHORT_YEAR = re.compile(r"(?<!\d)(\d{2})年(?![来内间后前以左多底末初])")
+_YEAR_BEFORE = "，。？！、,.?!：:；;（(“\"在和与及从到至是说那 \t"
+
+
+def everyday_to_report(text: str, today: dt.date | None = None) -> str:
+    """The question in the reports' wording: 沪/魔都 -> 上海, 26年 -> 2026年, GDP -> 生产总值
+    (the tables are data/region_aliases.tsv and data/synonyms.tsv)."""
+    for alias, region in region_aliases():
+        form = provinces().get(region, (region,))[-1]
+        if alias in text:
+            text = re.sub(_PLACE_BEFORE + re.escape(alias) + (_PLACE_AFTER if len(alias) == 1 else ""), form, text)
+    yy = (today or dt.date.today()).year % 100
+    text = _SHORT_YEAR.sub(lambda m: _full_year(m, yy), text)
+    for everyday, report in synonyms():
+        text = _replace_unless_part(text, everyday, report)
+    return text
+
+
+def _full_year(m: re.Match, yy: int) -> str:
+    """26年 -> 2026年 where it stands as a year: at the start, after punctuation or a place (深圳21年);
+    not in 近10年 / 用了20年."""
+    before = m.string[: m.start()]
+    if before and before[-1] not in _YEAR_BEFORE and not before.endswith(_place_forms()):
+        return m.group(0)
+    return f"{20 if int(m.group(1)) <= yy + 1 else 19}{m.group(1)}年"
+
+
+@cache
+def _place_forms() -> tuple[str, ...]:
+    return tuple({f for forms in provinces().values() for f in forms} | set(cities()) | {c + "市" for c in cities()})
+
+
+def _replace_unless_part(text: str, word: str, wording: str) -> str:
+    """Replace `word` by `wording` except where it already stands inside `wording` (赤字 in 赤字率)."""
+    out, pos = [], 0
+    for m in re.finditer(re.escape(word), text):
+        s = m.start()
+        inner = wording.find(word)
+        if inner >= 0 and text.startswith(wording, s - inner):
+            continue
+        out += [text[pos:s], wording]
+        pos = m.end()
+    return "".join(out) + text[pos:]
+
+
 def understand(question: str, today: dt.date | None = None) -> Query:
     """Read a question once. 今年/去年/明年 resolve against `today` (default: the real date) unless the
     question names a year itself ("2017年政府工作报告提出今年…": 今年 is that report's year)."""
     from .lexical import tokenize
 
-    text = normalise_question(question)
+    text = everyday_to_report(normalise_question(question), today)
     tokens = tuple(tokenize(text))
     terms = tuple(question_terms(tokens))
     year_range = None
@@ -107,7 +161,8 @@ def understand(question: str, today: dt.date | None = None) -> Query:
         text=text, tokens=tokens, terms=terms, content_terms=tuple(t for t in terms if not is_scope_word(t)),
         qtype=question_type(text), unit=asked_unit(text), years=tuple(dict.fromkeys(years)), year_range=year_range,
         regions=tuple(regions), relative=relative, scope_first=_scope_first(text, regions),
-        asked_kind=asked_kind(text), names_report=names_report,
+        asked_kind=asked_kind(text), names_report=names_report, wants_list=bool(list_pattern().search(text)),
+        yes_no=bool(re.search(r"吗[？?]*$|是否|有没有|是不是|还[^，。？]{0,6}吗", text)),
     )
 
 

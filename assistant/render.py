@@ -6,7 +6,7 @@ import html
 
 from .types import Highlight, Passage, Report, Result
 
-KIND_ORDER = ("evidence", "answer", "term")  # outer to inner when highlights nest
+KIND_ORDER = ("evidence", "item", "answer", "term")  # outer to inner when highlights nest
 
 CSS = """
 .passages { display: flex; flex-direction: column; gap: 10px; }
@@ -19,6 +19,9 @@ CSS = """
 .card .context { white-space: pre-wrap; line-height: 1.7; }
 mark.answer { background: #ffd33d; color: #000; font-weight: 700; padding: 0 2px; border-radius: 3px; }
 mark.evidence { background: #dafbe1; color: inherit; }
+mark.item { background: #fff1b8; color: inherit; border-radius: 3px; }
+.understood { color: #57606a; font-size: 0.85em; }
+ol.items { margin: 4px 0 4px 1.4em; padding: 0; }
 mark.term { background: transparent; color: inherit; border-bottom: 2px solid #54aeff; }
 .refusal { color: #9a6700; font-weight: 600; }
 .card.flash { animation: flash 1.6s ease-out; }
@@ -139,20 +142,35 @@ def citation_line(p: Passage) -> str:
     return f"{cite(p.rank)} {' · '.join(parts)}"
 
 
+def understood_line(result: Result) -> str:
+    """按「…」理解: shown whenever the question answered is not the one typed (a follow-up, 沪 -> 上海)."""
+    if not result.understood_as or result.understood_as == result.question:
+        return ""
+    return f'<div class="understood">按「{chat_text(result.understood_as)}」理解</div>'
+
+
 def answer_html(result: Result) -> str:
-    """The chat reply: the answer sentence with the span in bold, [n] linking to its card, compact citations."""
+    """The chat reply: the answer sentence with the span in bold (or the numbered items of a list answer),
+    [n] linking to its card, compact citations, and how the question was understood."""
     warnings = "".join(f'<br><span class="warn">⚠️ {chat_text(w)}</span>' for w in result.warnings)
+    understood = understood_line(result)
     if result.abstained or result.cited_passage is None:
-        lines = ['<span class="refusal">已索引的报告中没有找到能回答这个问题的内容。</span>']
+        refusal = result.scope_missing or "已索引的报告中没有找到能回答这个问题的内容"
+        lines = [f'<span class="refusal">{chat_text(refusal)}。</span>']
         if result.passages:
             lines.append("最接近的段落（低置信度）列在出处段落中。")
-        return "<br>".join(lines) + warnings
+        return "<br>".join(lines) + warnings + understood
     a, top = result.answer, result.cited_passage
+    where = f"《{chat_text(top.report.title)}》"
+    if a.section:
+        where += f"（{chat_text(short(a.section.split(' > ')[-1], 30))}）"
+    cites = "<br>".join(citation_line(p) for p in result.passages)
+    if a.items:
+        items = "".join(f"<li>{chat_text(i.text)}{cite(top.rank)}</li>" for i in a.items)
+        return f'根据{where}，共 {len(a.items)} 项：<ol class="items">{items}</ol>{warnings}{understood}' \
+               f'<div class="cites">{cites}</div>'
     span_start, span_end = a.start - a.sentence_start, a.end - a.sentence_start  # offsets within the sentence
     sentence = chat_text(a.sentence[:span_start]) + f"<b>{chat_text(a.sentence[span_start:span_end])}</b>"
     sentence += chat_text(a.sentence[span_end:])
-    where = f"《{chat_text(top.report.title)}》"
-    if top.chunk.section:
-        where += f"（{chat_text(short(top.chunk.section.split(' > ')[-1], 30))}）"
-    cites = "<br>".join(citation_line(p) for p in result.passages)
-    return f'根据{where}：{sentence}{cite(top.rank)}{warnings}<div class="cites">{cites}</div>'
+    verdict = f"<b>{a.verdict}</b>。" if a.verdict else ""
+    return f'{verdict}根据{where}：{sentence}{cite(top.rank)}{warnings}{understood}<div class="cites">{cites}</div>'

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .index import IndexData
-from .lexicon import provinces
+from .lexicon import cities, provinces
 from .qtypes import answer_type_fits
 from .query import Query
 from .types import Report
@@ -87,6 +87,13 @@ def steering(index: IndexData, query: Query, allowed_docs: list[str], params: Se
     if not priors and query.national:
         return {}
     return priors
+
+
+def with_index_regions(index: IndexData, query: Query) -> Query:
+    """A city the index has no report of stands for its province (成都 -> 四川, 郑州 -> 河南)."""
+    held = {r.region for r in index.reports.values()}
+    regions = tuple(dict.fromkeys(r if r in held else cities().get(r, r) for r in query.regions))
+    return query if regions == query.regions else query.scoped(regions=regions)
 
 
 def missing_scope(index: IndexData, query: Query, filters: Filters = Filters()) -> str | None:

@@ -43,7 +43,7 @@ class Chunk:
 class Highlight:
     start: int
     end: int
-    kind: str  # "answer" | "evidence" | "term"
+    kind: str  # "answer" | "evidence" | "term" | "item" (one item of a list answer)
 
     def to_dict(self) -> dict:
         return {"start": self.start, "end": self.end, "kind": self.kind}
@@ -89,6 +89,9 @@ class Answer:
     sentence_end: int
     chunk_id: str
     doc_id: str
+    items: list = field(default_factory=list)  # a list answer: answer.Item(text, start, end), report offsets
+    section: str = ""  # the section heading of the answering passage
+    verdict: str | None = None  # 是 / 否 for a yes-no question, only where the sentence says it plainly
 
     @property
     def text(self) -> str:
@@ -105,6 +108,9 @@ class Answer:
             "sentence_end": self.sentence_end,
             "chunk_id": self.chunk_id,
             "doc_id": self.doc_id,
+            "section": self.section,
+            "items": [{"text": i.text, "start": i.start, "end": i.end} for i in self.items],
+            "verdict": self.verdict,
         }
 
 
@@ -117,6 +123,7 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     evidence: tuple[float, float | None] | None = None  # (coverage, cosine) the refusal was decided on
     scope_missing: str | None = None  # 索引中没有…: the report the question names is not indexed
+    understood_as: str = ""  # the standalone question answered (a follow-up rewritten, 沪 -> 上海, 26年 -> 2026年)
 
     @property
     def cited_passage(self) -> Passage | None:
@@ -133,7 +140,10 @@ class Result:
         if self.abstained or p is None:
             return "已索引的报告中没有找到能回答这个问题的内容。"
         where = f"《{p.report.title}》" + (f"（{p.chunk.section}）" if p.chunk.section else "")
-        return f"根据{where}：{self.answer.sentence}[{p.rank}]"
+        if self.answer.items:
+            return f"根据{where}：\n" + "\n".join(f"{n}. {i.text}[{p.rank}]" for n, i in enumerate(self.answer.items, 1))
+        verdict = f"{self.answer.verdict}。" if self.answer.verdict else ""
+        return f"{verdict}根据{where}：{self.answer.sentence}[{p.rank}]"
 
     def to_dict(self) -> dict:
         coverage, cosine = self.evidence if self.evidence else (None, None)
@@ -144,6 +154,7 @@ class Result:
             "passages": [p.to_dict() for p in self.passages],
             "warnings": list(self.warnings),
             "scope_missing": self.scope_missing,
+            "understood_as": self.understood_as or self.question,
             "evidence": None if self.evidence is None else {
                 "coverage": round(float(coverage), 4), "cosine": None if cosine is None else round(float(cosine), 4)},
         }

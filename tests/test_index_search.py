@@ -34,9 +34,13 @@ def test_build_open_roundtrip(tmp_path, fake):
 def test_ask_result_shape_and_offsets(tmp_path, fake):
     a = Assistant.build([CORPUS], tmp_path / "idx", fake)
     d = a.ask("深圳高新区在2021年度国家高新区评价中综合排名第几？", k=3).to_dict()
-    assert set(d) == {"question", "abstained", "answer", "passages", "warnings", "evidence", "scope_missing"}
+    assert set(d) == {"question", "abstained", "answer", "passages", "warnings", "evidence", "scope_missing",
+                      "understood_as"}
+    assert d["understood_as"] == d["question"] and d["scope_missing"] is None
     assert d["abstained"] is False and d["warnings"] == [] and set(d["evidence"]) == {"coverage", "cosine"}
-    assert set(d["answer"]) == {"text", "span", "start", "end", "sentence_start", "sentence_end", "chunk_id", "doc_id"}
+    assert set(d["answer"]) == {"text", "span", "start", "end", "sentence_start", "sentence_end", "chunk_id", "doc_id",
+                                "section", "items", "verdict"}
+    assert d["answer"]["items"] == [] and d["answer"]["verdict"] is None
     assert len(d["passages"]) == 3
     report_text = next(iter(a.index.reports.values())).text
     for p in d["passages"]:
@@ -44,7 +48,7 @@ def test_ask_result_shape_and_offsets(tmp_path, fake):
                           "end", "score", "highlights"}
         assert report_text[p["start"] : p["end"]] == p["text"]
         for h in p["highlights"]:
-            assert 0 <= h["start"] < h["end"] <= len(p["text"]) and h["kind"] in {"answer", "evidence", "term"}
+            assert 0 <= h["start"] < h["end"] <= len(p["text"]) and h["kind"] in {"answer", "evidence", "term", "item"}
     top = d["passages"][0]
     assert "全国第二" in top["text"]
     answer = d["answer"]

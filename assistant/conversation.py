@@ -1,0 +1,102 @@
+"""Follow-up questions: "那四川呢？" after a question about 浙江 becomes a question that stands on its own.
+
+No language model: a follow-up keeps what it leaves out (year, region, the figure asked) from the turn
+before and replaces what it names. The rewritten question is shown to the user (按「…」理解), so a
+wrong rewrite is visible at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .lexicon import NATIONAL, provinces
+from .query import Query, understand
+
+# a turn that leans on the one before: 那…呢, 还有…, 换成…, or a bare ending in 呢
+_LEANS = re.compile(r"^(?:那么?|还有|再看看?|换成|改成|如果是|同样地?|对于)|呢[？?！!。\s]*$")
+# asks for detail about the topic just discussed
+_DETAIL = re.compile(r"^(?:那么?)?(?:具体|详细|展开|都|主要)?(?:有哪些|是哪些|包括哪些|哪些|怎么做|怎么干|如何做|"
+                     r"如何实现|怎么实现|为什么|为何|采取了?什么|有什么)(?:具体)?(?:措施|举措|做法|办法|安排|工作|任务|内容|方面)?"
+                     r"(?:呢|的|吗)?[？?。！!]*$|^(?:具体|详细)(?:说说|讲讲|介绍一下|来说)|^(?:怎么做的|为什么)")
+_WH_TAIL = re.compile(r"(?:是|为|有)?(?:多少|几[个项家所条名位次倍年天]?|哪些|什么|哪个|怎样|如何)[^，。？]*[？?]*$")
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    query: Query
+
+
+def scope_prefix(query: Query) -> str:
+    """2025年四川省政府工作报告 / 2021年国务院政府工作报告 / 深圳市 — the report a standalone question names."""
+    years = "、".join(f"{y}年" for y in query.years)
+    if query.national:
+        return f"{years}国务院政府工作报告"
+    regions = "、".join(provinces().get(r, (r + "市",))[0] for r in query.regions)
+    report = "政府工作报告" if query.regions and all(r in provinces() for r in query.regions) else ""
+    return f"{years}{regions}{report}"
+
+
+def topic_of(query: Query) -> str:
+    """The question without where it looks: 浙江省2025年地区生产总值增长目标是多少？ -> 地区生产总值增长目标是多少？"""
+    text = query.text
+    for r in query.regions:
+        for form in (provinces().get(r, ()) + (r + "市", r)) if r != NATIONAL else ("国务院", "全国"):
+            text = text.replace(form, "")
+    text = re.sub(r"(?:19|20)\d{2}\s*年?度?|今年|去年|明年|前年", "", text)
+    text = re.sub(r"(?:国务院)?政府工作报告|人民政府|报告", "", text)
+    return re.sub(r"^[\s的中里，,、提出说]+", "", text).strip() or query.text
+
+
+def is_follow_up(question: str, query: Query, previous: Query | None) -> bool:
+    if previous is None:
+        return False
+    if _DETAIL.search(question) or _LEANS.search(question):
+        return True
+    # short and without content of its own, or naming only a new scope: "2026年？", "四川的"
+    return len(query.content_terms) == 0 or (len(question) <= 8 and not query.qtype)
+
+
+def standalone(question: str, previous: Query | None, today: dt.date | None = None) -> str:
+    """The follow-up as a question that stands on its own (unchanged when it already does)."""
+    query = understand(question, today)
+    if not is_follow_up(question, query, previous):
+        return question
+    years = query.years or previous.years
+    regions = query.regions or previous.regions
+    scope = scope_prefix(previous.scoped(years=years, regions=regions))
+    if _DETAIL.search(question):
+        stem = _WH_TAIL.sub("", topic_of(previous)).rstrip("是为的") or topic_of(previous)
+        stem = re.sub(r"目标$", "", stem)
+        return f"{scope} {stem}有哪些具体措施？".strip()
+    own = [t for t in query.content_terms if not re.fullmatch(r"那么?|呢|的|还有|换成|改成|如果是", t)]
+    if own:  # a new figure in the same scope: 财政赤字呢？ -> 财政赤字是多少？
+        asked = re.sub(r"^(?:那么?|还有|换成|改成|如果是)|(?:的)?呢?[？?！!。\s]*$", "", topic_of(query)).strip()
+        tail = _WH_TAIL.search(topic_of(previous))
+        return f"{scope} {asked}{tail.group(0) if tail else '是多少？'}".strip()
+    return f"{scope} {topic_of(previous)}".strip()
+
+
+class Conversation:
+    """A chat with an Assistant: each question may lean on the turns before it."""
+
+    def __init__(self, assistant, today: dt.date | None = None, keep: int = 5) -> None:
+        self.assistant = assistant
+        self.today = today
+        self.keep = keep
+        self.turns: list[Turn] = []
+
+    def ask(self, question: str, **kwargs):
+        result = self.assistant.ask(question, history=[t.question for t in self.turns], today=self.today, **kwargs)
+        self.turns = [*self.turns, Turn(result.understood_as, understand(result.understood_as, self.today))][-self.keep:]
+        return result
+
+
+def resolve(question: str, history: list[str] | None, today: dt.date | None = None) -> str:
+    """The question as it stands alone, given the earlier questions of the chat (oldest first)."""
+    previous = None
+    for earlier in history or []:
+        previous = understand(standalone(earlier, previous, today), today)
+    return standalone(question, previous, today)
