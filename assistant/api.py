@@ -219,8 +219,8 @@ class Assistant:
         base = top.chunk.start  # chunk offsets -> report offsets
         marks = [Highlight(max(0, i.start - base), min(len(top.chunk.text), i.end - base), "item")
                  for i in items if i.end > base and i.start < top.chunk.end]
-        top.highlights = merge_highlights(top.highlights, [Highlight(s, e, "evidence"), Highlight(a_start, a_end, "answer"),
-                                                           *marks])
+        answer_mark = [] if items else [Highlight(a_start, a_end, "answer")]  # a list's answer is its items
+        top.highlights = merge_highlights(top.highlights, [Highlight(s, e, "evidence"), *answer_mark, *marks])
         answer = Answer(
             span=top.chunk.text[a_start:a_end], start=base + a_start, end=base + a_end,
             sentence=top.chunk.text[s:e], sentence_start=base + s, sentence_end=base + e,

@@ -20,6 +20,7 @@ CSS = """
 mark.answer { background: #ffd33d; color: #000; font-weight: 700; padding: 0 2px; border-radius: 3px; }
 mark.evidence { background: #dafbe1; color: inherit; }
 mark.item { background: #fff1b8; color: inherit; border-radius: 3px; }
+.items-block { margin-top: 8px; padding-top: 6px; border-top: 1px dashed #d0d7de; line-height: 1.8; }
 .understood { color: #57606a; font-size: 0.85em; }
 ol.items { margin: 4px 0 4px 1.4em; padding: 0; }
 mark.term { background: transparent; color: inherit; border-bottom: 2px solid #54aeff; }
@@ -83,7 +84,18 @@ def neighbours(report: Report, start: int, end: int, chars: int = 300) -> tuple[
     return before.strip(), after.strip()
 
 
-def passage_card(p: Passage) -> str:
+def items_block(p: Passage, items: list) -> str:
+    """The items of a list answer that lie outside the passage's text, each highlighted in its line of the
+    report (headings of the section's subsections, say), with its character offsets."""
+    outside = [i for i in items if i.start >= p.chunk.end or i.end <= p.chunk.start]
+    if not outside:
+        return ""
+    lines = "".join(f'<div><mark class="item">{html.escape(i.text)}</mark> <small>（字符 {i.start}–{i.end}）</small></div>'
+                    for i in outside)
+    return f'<div class="items-block"><div class="head">本节所列各项</div>{lines}</div>'
+
+
+def passage_card(p: Passage, items: list | None = None) -> str:
     r, c = p.report, p.chunk
     meta = [f"<b>[{p.rank}] {html.escape(r.title)}</b>"]
     if r.year:
@@ -104,14 +116,17 @@ def passage_card(p: Passage) -> str:
     return (
         f'<div class="{cls}" id="passage-{p.rank}" data-rank="{p.rank}" data-chunk="{html.escape(c.id)}">'
         f'<div class="head">{" · ".join(meta)}</div>'
-        f'<div class="text">{highlight_html(c.text, p.highlights)}</div>{context}</div>'
+        f'<div class="text">{highlight_html(c.text, p.highlights)}</div>{items_block(p, items or [])}{context}</div>'
     )
 
 
 def passages_html(result: Result) -> str:
     if not result.passages:
         return '<div class="passages"><p>没有找到相关段落。</p></div>'
-    return '<div class="passages">' + "".join(passage_card(p) for p in result.passages) + "</div>"
+    cited = result.cited_passage
+    items = result.answer.items if result.answer else []
+    return '<div class="passages">' + "".join(passage_card(p, items if p is cited else None)
+                                              for p in result.passages) + "</div>"
 
 
 # the chat renders Markdown (and $…$ LaTeX): report text must not become links, emphasis or lists there

@@ -30,11 +30,14 @@ EMPTY_CHAT = {"history": [], "turns": [], "passages": ""}
 
 
 def ask(library: Library, question: str, k: int = 5, reports: list[str] | None = None,
-        year_from: int | None = None, year_to: int | None = None):
-    """Run one question against the current index; returns its Result. Bad arguments raise BadQuestion
-    with a message for the user (the same checks as the command line)."""
+        year_from: int | None = None, year_to: int | None = None, history: list[str] | None = None):
+    """Run one question against the current index; returns its Result. `history` holds the chat's earlier
+    questions (oldest first) for follow-ups. Bad arguments raise BadQuestion with a message for the user
+    (the same checks as the command line)."""
     a = library.assistant  # one read: a rebuild swapping the index mid-question cannot affect this one
-    return a.ask(question, k=checked_k(k), filters=ui_filters(a, reports, year_from, year_to))
+    if history is not None and (not isinstance(history, list) or not all(isinstance(h, str) for h in history)):
+        raise BadQuestion("history 须是之前提问的列表（字符串），例如 [\"浙江省2025年地区生产总值增长目标是多少？\"]")
+    return a.ask(question, k=checked_k(k), filters=ui_filters(a, reports, year_from, year_to), history=history)
 
 
 def checked_k(k) -> int:
@@ -97,7 +100,9 @@ def turn_record(question: str, result=None, error: str | None = None) -> dict:
         return {"question": question, "error": error}
     a, cited = result.answer, result.cited_passage
     return {
-        "question": question, "abstained": result.abstained, "span": a.span if a else None,
+        "question": question, "understood_as": result.understood_as or question,
+        "abstained": result.abstained, "span": a.span if a else None,
+        "items": [i.text for i in a.items] if a else [],
         "sentence": a.sentence if a else None, "title": cited.report.title if cited else None,
         "rank": cited.rank if cited else None,
         "passages": [{"rank": p.rank, "title": p.report.title, "year": p.report.year, "section": p.chunk.section,
@@ -110,10 +115,14 @@ def conversation_markdown(turns: list[dict]) -> str:
     lines = ["# 报告问答记录", ""]
     for t in turns:
         lines += [f"**问：** {t['question']}", ""]
+        if t.get("understood_as") and t["understood_as"] != t["question"]:
+            lines += [f"（按「{t['understood_as']}」理解）", ""]
         if t.get("error"):
             lines += [f"**答：** ⚠️ {t['error']}", ""]
         elif t.get("abstained") or not t.get("sentence"):
             lines += ["**答：** 已索引的报告中没有找到能回答这个问题的内容。", ""]
+        elif t.get("items"):
+            lines += ["**答：**", "", *[f"{n}. {item} [{t['rank']}]" for n, item in enumerate(t["items"], 1)], ""]
         else:
             lines += [f"**答：** {t['span'] or t['sentence']}", "", f"> {t['sentence']} [{t['rank']}]", ""]
         for p in t.get("passages", []):
@@ -130,7 +139,9 @@ def save_feedback(library: Library, turn: dict, liked: bool) -> Path:
     """Append a 👍/👎 with the question, answer and cited passages to feedback.jsonl in the index directory.
     `assistant eval` reads the file: a 👍 line is a question whose answer is the span it got."""
     path = library.index_dir / "feedback.jsonl"
-    line = {"id": f"fb-{time.strftime('%Y%m%d-%H%M%S')}", "question": turn["question"], "liked": liked,
+    # a follow-up (那四川呢？) is saved as the question it was understood as, so the line stands alone
+    line = {"id": f"fb-{time.strftime('%Y%m%d-%H%M%S')}", "question": turn.get("understood_as") or turn["question"],
+            "liked": liked,
             "answers": [turn["span"] or turn["sentence"]] if liked and turn.get("sentence") else [],
             "doc": [turn["title"]] if liked and turn.get("title") else [],
             "answer": turn.get("sentence"), "passages": turn.get("passages", []),
@@ -184,7 +195,8 @@ def make_app(library: Library):
         if not question or not question.strip():
             return "", history, gr.update(), None, state
         try:
-            result = ask(library, question, k, reports, year_from, year_to)
+            earlier = [t["question"] for t in turns if not t.get("error")]
+            result = ask(library, question, k, reports, year_from, year_to, history=earlier)
         except AssistantError as e:
             history += [{"role": "user", "content": chat_text(question)},
                         {"role": "assistant", "content": f"⚠️ {chat_text(str(e))}"}]
@@ -198,11 +210,12 @@ def make_app(library: Library):
         return "", history, cards, result.to_dict(), {"history": history, "turns": turns, "passages": cards}
 
     def api_ask(question: str, k: int = 5, reports: list[str] | None = None,
-                year_from: int | None = None, year_to: int | None = None) -> dict:
-        """Ask a question; returns the same JSON as `assistant ask --json`. A bad argument is an error
-        whose message says what to change (gradio_client raises it as AppError)."""
+                year_from: int | None = None, year_to: int | None = None, history: list[str] | None = None) -> dict:
+        """Ask a question; returns the same JSON as `assistant ask --json`. `history`: the chat's earlier
+        questions, oldest first, so a follow-up (那四川呢？) is understood (see understood_as). A bad argument
+        is an error whose message says what to change (gradio_client raises it as AppError)."""
         try:
-            return ask(library, question, k, reports, year_from, year_to).to_dict()
+            return ask(library, question, k, reports, year_from, year_to, history).to_dict()
         except AssistantError as e:
             raise gr.Error(str(e), title="出错了", print_exception=False) from None
 
@@ -301,7 +314,9 @@ def make_app(library: Library):
                 with gr.Column(scale=6, min_width=320):
                     cards = gr.HTML('<div class="passages"></div>', label="出处段落", elem_id="passages")
             gr.Examples(EXAMPLES, inputs=box, label="示例问题")
-            export_btn = gr.Button("导出对话（Markdown）", elem_id="export", size="sm")
+            with gr.Row():
+                new_btn = gr.Button("新对话（不再承接上文）", elem_id="new-chat", size="sm")
+                export_btn = gr.Button("导出对话（Markdown）", elem_id="export", size="sm")
             export_file = gr.DownloadButton(elem_id="export-file", elem_classes=["hidden-download"])
             with gr.Accordion("筛选", open=False):
                 reports = gr.Dropdown(report_titles(library), multiselect=True, label="只在这些报告中查找")
@@ -315,6 +330,7 @@ def make_app(library: Library):
             box.submit(respond, inputs, outputs, api_visibility="private")
             send.click(respond, inputs, outputs, api_visibility="private")
             chat.clear(clear, None, [chat, cards, last, saved], api_visibility="private")
+            new_btn.click(clear, None, [chat, cards, last, saved], api_visibility="private")
             export_btn.click(export, saved, export_file, api_visibility="private").then(
                 None, None, None, js="() => document.querySelector('#export-file').click()")  # Gradio #9230
             chat.like(on_like, saved, None, api_visibility="private")

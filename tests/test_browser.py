@@ -23,6 +23,8 @@ PROVINCES = {  # two provinces that state the same target with the term written 
                           "主要预期目标为：生产总值增长5.5%左右，城镇调查失业率控制在5%以内。\n",
     "2025年海南省政府工作报告": "2025年海南省政府工作报告\n二、2025年主要目标\n"
                           "今年经济社会发展主要预期目标是：地区生产总值增长6%以上。\n",
+    "2025年四川省政府工作报告": "2025年四川省政府工作报告\n二、2025年工作安排\n"
+                          "今年发展主要预期目标是：地区生产总值增长5.5%以上；城镇新增就业85万人以上。\n",
 }
 MARKDOWN_LINK = "[官方说明](javascript:alert(1))"
 MD_REPORT = f"网页链接测试报告\n一、说明\n链接测试报告的完整版本请见{MARKDOWN_LINK}，**加粗**与_斜体_应当原样显示。\n"
@@ -282,6 +284,25 @@ def test_compare_default_question_works_and_agrees_with_the_chat(page):
     ask(page, "浙江省2025年地区生产总值增长目标是多少？")
     page.wait_for_selector("#passages mark.answer")
     assert page.locator("#passages mark.answer").first.inner_text() == "5.5%左右"
+
+
+def test_a_three_turn_chat_with_a_follow_up_and_a_list(page):
+    page.click("#new-chat")
+    page.wait_for_function("document.querySelectorAll('#chat .message').length == 0")
+    ask(page, "浙江省2025年地区生产总值增长目标是多少？")
+    assert "5.5%左右" in page.locator("#chat .message").last.inner_text()
+    ask(page, "那四川呢？")
+    reply = page.locator("#chat .message").last
+    assert "按「2025年四川省政府工作报告 地区生产总值增长目标是多少？」理解" in reply.inner_text()
+    assert reply.locator("b").first.inner_text() == "5.5%以上"
+    assert page.locator("#passages .card").first.locator(".head").inner_text().startswith("[1] 2025年四川省政府工作报告")
+    ask(page, "2022年要做哪些工作？")
+    items = page.locator("#chat .message").last.locator("ol.items li")
+    assert items.count() == 7
+    assert items.first.inner_text() == "(一)加强基础研究和应用基础研究[1]"
+    assert items.nth(6).inner_text() == "(七)推进高新区高质量发展[1]"
+    assert page.locator("#passages .card").first.locator("mark.item").count() >= 1
+    page.screenshot(path=str(Path(os.environ.get("SCREENSHOT_DIR", str(ROOT / "eval" / "runs"))) / "chat.png"))
 
 
 def test_no_english_on_any_tab(page):
