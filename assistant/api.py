@@ -184,7 +184,7 @@ class Assistant:
         if not passages:
             return Result(query.text, True, None, [])
         # the best sentence of each of the top passages; a lower-ranked passage must beat a higher one clearly
-        sentences = [best_sentence(p.chunk.text, query, self.index.bm25, p.report.title, ap)
+        sentences = [best_sentence(p.chunk.text, query, self.index.bm25, p.report.title, ap, p.chunk.section)
                      for p in passages[: ap.answer_passages]]
         top_doc = passages[0].chunk.doc_id
         # a report of another region never supplies the answer when a report of the region asked about ranks
@@ -208,13 +208,18 @@ class Assistant:
             passages.insert(0, listed)
             for rank, p in enumerate(passages, 1):
                 p.rank = rank
-            top, (s, e, _) = listed, best_sentence(listed.chunk.text, query, self.index.bm25, listed.report.title, ap)
+            top = listed
+            s, e, _ = best_sentence(top.chunk.text, query, self.index.bm25, top.report.title, ap, top.chunk.section)
         # a list question is refused only when no passage holds a list (and the passages are off-topic)
         if self.refuses(*evidence) and not (items and self._section_matches(query, top.chunk.section)):
             for p in passages:
                 p.low_confidence = True
             return Result(query.text, True, None, passages, evidence=evidence)
         span = None if items else answer_span(top.chunk.text[s:e], query, ap)
+        if span is None and not items and query.qtype == "number" and ap.refuse_without_figure:
+            for p in passages:  # 多少 asked, and the best sentence holds no figure: nothing to answer with
+                p.low_confidence = True
+            return Result(query.text, True, None, passages, evidence=evidence)
         a_start, a_end = (s + span.start, s + span.end) if span else (s, e)
         base = top.chunk.start  # chunk offsets -> report offsets
         marks = [Highlight(max(0, i.start - base), min(len(top.chunk.text), i.end - base), "item")

@@ -7,7 +7,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from .answer import answer_span, best_sentence, key_term_end
+from .answer import answer_span, best_sentence, key_term_end, sentence_kind
 from .lexicon import NATIONAL, is_scope_word
 from .query import Query, understand
 from .search import Filters
@@ -22,8 +22,6 @@ VALUE = re.compile(
     rf"(?P<qualifier>左右|以上|以内|以下|上下)?"
 )
 SCALE = {"万亿元": (1e4, "亿元"), "亿元": (1.0, "亿元"), "万元": (1e-4, "亿元")}
-TARGET_WORDS = re.compile(r"预期目标|目标|拟|力争|确保|计划|将|要|今年|左右|以上|以内")
-RESULT_WORDS = re.compile(r"过去一年|去年|上年|预计|完成|实现|达到|突破|增长了|全年|一年来|累计")
 _SERIES = re.compile(r"历年|历届|每年|各年|各省份?|各地区?|各省区市|全国各省|31个省份?|各个省份?")
 
 
@@ -66,31 +64,6 @@ def parse_value(text: str) -> dict:
     return {"number": round(number, 6), "low": low, "high": high, "unit": unit, "qualifier": m.group("qualifier")}
 
 
-SECTION_RESULT = re.compile(r"回顾|过去|成绩|成效|工作总结")
-SECTION_TARGET = re.compile(r"目标|任务|安排|计划|总体要求|思路|重点工作|部署")
-
-
-def sentence_kind(sentence: str, section: str = "") -> str | None:
-    """'target' (今年…预期目标…左右) or 'result' (过去一年…完成…): the section decides first, then the sentence."""
-    top = section.split(" > ")[0] if section else ""
-    if SECTION_RESULT.search(top):
-        return "result"
-    if SECTION_TARGET.search(top):
-        return "target"
-    result, target = RESULT_WORDS.search(sentence), TARGET_WORDS.search(sentence)
-    if result and (not target or result.start() < target.start()):
-        return "result"
-    return "target" if target else None
-
-
-def asked_kind(question: str) -> str | None:
-    if re.search(r"目标|提出|拟|计划|预期|要求", question):
-        return "target"
-    if re.search(r"实际|完成|实现了|达到了|过去一年|去年", question):
-        return "result"
-    return None
-
-
 def scope(assistant, question: str, by: str | None = None, title_filter: str | None = None) -> tuple[str, list[Report]]:
     """Which reports the question ranges over: 历年 -> every report of the issuer (State Council by default),
     各省 -> every provincial report of the year it names; `title_filter` narrows either."""
@@ -125,7 +98,7 @@ def compare(assistant, question: str, by: str | None = None, title_filter: str |
     by, reports = scope(assistant, question, by, title_filter)
     plain = understand(strip_scope(question))
     qvec = assistant.embedder.embed_query(plain.text)  # embedded once, reused for every report
-    wanted = asked_kind(question)
+    wanted = understand(question).asked_kind
     done = [0]
 
     def one(report: Report) -> Row:
@@ -151,7 +124,8 @@ def answer_in(assistant, query: Query, report: Report, by: str, qvec, wanted: st
     specific = [w for w in query.tokens if len(w) >= 3 and not is_scope_word(w)]
     candidates = []
     for p in result.passages:
-        s, e, score = best_sentence(p.chunk.text, query, assistant.index.bm25, report.title, assistant.answer_params)
+        s, e, score = best_sentence(p.chunk.text, query, assistant.index.bm25, report.title, assistant.answer_params,
+                                    p.chunk.section)
         sentence = p.chunk.text[s:e]
         span = answer_span(sentence, query, assistant.answer_params)
         if not span:

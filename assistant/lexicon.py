@@ -145,3 +145,9 @@ def synonyms() -> tuple[tuple[str, str], ...]:
 def list_pattern() -> re.Pattern:
     """Questions that ask for several things (data/list_words.txt)."""
     return re.compile("|".join(_lines("list_words.txt")))
+
+
+@cache
+def statement_kinds() -> dict[tuple[str, str], re.Pattern]:
+    """(kind, "section" | "sentence") -> the cue words of a target or result statement (data/statement_kinds.tsv)."""
+    return {(kind, where): re.compile(pattern) for kind, where, pattern in table("statement_kinds.tsv")}

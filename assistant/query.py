@@ -132,6 +132,9 @@ def _replace_unless_part(text: str, word: str, wording: str) -> str:
     return "".join(out) + text[pos:]
 
 
+_HOW_MUCH = re.compile(r"多(?:高|大|长|久|远|快|重|低)")
+
+
 def understand(question: str, today: dt.date | None = None) -> Query:
     """Read a question once. 今年/去年/明年 resolve against `today` (default: the real date) unless the
     question names a year itself ("2017年政府工作报告提出今年…": 今年 is that report's year)."""
@@ -139,7 +142,8 @@ def understand(question: str, today: dt.date | None = None) -> Query:
 
     text = everyday_to_report(normalise_question(question), today)
     tokens = tuple(tokenize(text))
-    terms = tuple(question_terms(tokens))
+    # 多高/多大/多久 ask like 多少; segmented apart, their 高/大 would count as terms
+    terms = tuple(question_terms(tokenize(_HOW_MUCH.sub("多少", text)) if _HOW_MUCH.search(text) else tokens))
     year_range = None
     for m in YEAR_RANGE.finditer(text):
         lo, hi = sorted((int(m.group(1)), int(m.group(2))))

@@ -377,7 +377,7 @@ def warm_up(url: str) -> None:
     the model's first call and Gradio's first-request set-up (0.4 s here), not the first user."""
     import urllib.request
 
-    body = json.dumps({"data": [EXAMPLES[1], 1, None, None, None]}).encode()
+    body = json.dumps({"data": [EXAMPLES[1], 1, None, None, None, None]}).encode()
     request = urllib.request.Request(f"{url}gradio_api/run/ask", body, {"Content-Type": "application/json"})
     t0 = time.perf_counter()
     try:

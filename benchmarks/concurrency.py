@@ -32,7 +32,7 @@ QUESTIONS = ["累计布局建设了多少家创新载体？", "高新区管委�
 def ask(client, url: str, question: str) -> float:
     """One question through the Gradio API's REST route (what gradio_client and fetch() also reach)."""
     t0 = time.perf_counter()
-    r = client.post(f"{url}gradio_api/run/ask", json={"data": [question, 5, None, None, None]}, timeout=120)
+    r = client.post(f"{url}gradio_api/run/ask", json={"data": [question, 5, None, None, None, None]}, timeout=120)
     r.raise_for_status()
     assert "passages" in r.json()["data"][0]
     return time.perf_counter() - t0

@@ -1,10 +1,11 @@
 from assistant.evaluate import score_item, summarise
 
 
-def result(passages, answer=None, abstained=False):
+def result(passages, answer=None, abstained=False, span=None, items=()):
     ps = [{"rank": i + 1, "chunk_id": f"c{i}", "title": t, "text": x, "highlights": []} for i, (t, x) in enumerate(passages)]
     return {"abstained": abstained, "passages": ps,
-            "answer": {"text": answer, "chunk_id": "c0"} if answer else None}
+            "answer": {"text": answer, "span": span or answer, "chunk_id": "c0", "items": [{"text": i} for i in items]}
+            if answer else None}
 
 
 def test_hit_needs_answer_and_title():
@@ -14,16 +15,22 @@ def test_hit_needs_answer_and_title():
     assert row["rank"] == 3 and row["answer_ok"] is False  # the answer's passage is from the wrong report
 
 
-def test_span_scoring_reads_the_answer_highlight():
+def test_span_scoring_reads_the_answer_span():
     item = {"id": "1", "question": "q", "answers": ["全国第二"], "doc": [], "unanswerable": False}
-    r = result([("t", "综合排名位列全国第二。")], "综合排名位列全国第二。")
-    r["passages"][0]["highlights"] = [{"start": 0, "end": 11, "kind": "evidence"}, {"start": 6, "end": 10, "kind": "answer"}]
+    r = result([("t", "综合排名位列全国第二。")], "综合排名位列全国第二。", span="全国第二")
     row = score_item(r, item)
     assert (row["span"], row["highlight_ok"], row["span_em"], row["span_f1"]) == ("全国第二", True, 1.0, 1.0)
-    r["passages"][0]["highlights"][1] = {"start": 8, "end": 10, "kind": "answer"}
-    row = score_item(r, item)
+    row = score_item(result([("t", "综合排名位列全国第二。")], "综合排名位列全国第二。", span="第二"), item)
     assert (row["span"], row["highlight_ok"], row["span_em"]) == ("第二", False, 0.0)
     assert abs(row["span_f1"] - 2 / 3) < 1e-9
+
+
+def test_a_list_answer_is_right_when_an_item_holds_the_gold():
+    item = {"id": "1", "question": "q", "answers": ["加强基础研究"], "doc": [], "unanswerable": False}
+    r = result([("t", "2022年工作思路")], "2022年,我们将…", items=["(一)加强基础研究和应用基础研究", "(二)探索新型举国体制"])
+    assert score_item(r, item)["answer_ok"] is True
+    r = result([("t", "2022年工作思路")], "2022年,我们将…", items=["(二)探索新型举国体制"])
+    assert score_item(r, item)["answer_ok"] is False
 
 
 def test_summary_counts():
