@@ -30,13 +30,12 @@ class Turn:
 
 
 def scope_prefix(query: Query) -> str:
-    """2025年四川省政府工作报告 / 2021年国务院政府工作报告 / 深圳市 — the report a standalone question names."""
+    """2025年四川 / 2021年国务院政府工作报告 / 深圳 — the report a standalone question names, in few words
+    (a long name like 广西壮族自治区 would pull the report's title page up)."""
     years = "、".join(f"{y}年" for y in query.years)
     if query.national:
         return f"{years}国务院政府工作报告"
-    regions = "、".join(provinces().get(r, (r + "市",))[0] for r in query.regions)
-    report = "政府工作报告" if query.regions and all(r in provinces() for r in query.regions) else ""
-    return f"{years}{regions}{report}"
+    return years + "、".join(query.regions)
 
 
 def topic_of(query: Query) -> str:
@@ -74,6 +73,8 @@ def standalone(question: str, previous: Query | None, today: dt.date | None = No
     own = [t for t in query.content_terms if not re.fullmatch(r"那么?|呢|的|还有|换成|改成|如果是", t)]
     if own:  # a new figure in the same scope: 财政赤字呢？ -> 财政赤字是多少？
         asked = re.sub(r"^(?:那么?|还有|换成|改成|如果是)|(?:的)?呢?[？?！!。\s]*$", "", topic_of(query)).strip()
+        if previous.asked_kind == "target" and query.asked_kind is None:
+            asked += "目标"  # 就业呢？ after a question about the GDP target asks for the jobs target
         tail = _WH_TAIL.search(topic_of(previous))
         return f"{scope} {asked}{tail.group(0) if tail else '是多少？'}".strip()
     return f"{scope} {topic_of(previous)}".strip()

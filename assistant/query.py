@@ -162,7 +162,7 @@ def understand(question: str, today: dt.date | None = None) -> Query:
     report_word = any(w in text for w in report_words())
     names_report = bool(years or regions) and (report_word or bool(relative) or bool(years and regions))
     return Query(
-        text=text, tokens=tokens, terms=terms, content_terms=tuple(t for t in terms if not is_scope_word(t)),
+        text=text, tokens=tokens, terms=terms, content_terms=_content(terms, text, regions),
         qtype=question_type(text), unit=asked_unit(text), years=tuple(dict.fromkeys(years)), year_range=year_range,
         regions=tuple(regions), relative=relative, scope_first=_scope_first(text, regions),
         asked_kind=asked_kind(text), names_report=names_report, wants_list=bool(list_pattern().search(text)),
@@ -173,6 +173,12 @@ def understand(question: str, today: dt.date | None = None) -> Query:
 def asked_kind(text: str) -> str | None:
     """"target" for 目标/预期/计划/力争/打算…, "result" for 实现/完成/达到/增长了/去年…多少, else None."""
     return next((kind for kind, pattern in asked_kinds() if pattern.search(text)), None)
+
+
+def _content(terms: tuple[str, ...], text: str, regions: list[str]) -> tuple[str, ...]:
+    """The terms that are not scope: not a scope word, and not a piece of a region's name (内蒙 of 内蒙古)."""
+    forms = [f for r in regions for f in provinces().get(r, (r,)) + (r,) if f in text]
+    return tuple(t for t in terms if not is_scope_word(t) and not any(t in f for f in forms))
 
 
 def _scope_first(text: str, regions: list[str]) -> bool:
