@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -21,7 +22,7 @@ from .answer import (
     term_highlights,
     yes_or_no,
 )
-from .chunking import ChunkParams, sentence_spans
+from .chunking import ChunkParams
 from .conversation import Conversation, resolve
 from .embedders import Embedder, make_embedder
 from .errors import (
@@ -239,8 +240,8 @@ class Assistant:
         a 主要预期目标 sentence first when the question asks for targets."""
         top = passages[: self.answer_params.answer_passages]
         for p in top if query.asked_kind == "target" else ():
-            for s0, e0 in sentence_spans(p.report.text, p.chunk.start, p.chunk.end):
-                clauses = target_clauses(p.report.text[s0:e0], s0)
+            for m in re.finditer(r"[^。\n]+", p.chunk.text):  # whole sentences: the targets run on past "；"
+                clauses = target_clauses(m.group(0), p.chunk.start + m.start())
                 if clauses:
                     return clauses, p
         for p in top:
