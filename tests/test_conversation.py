@@ -1,0 +1,174 @@
+"""Follow-ups, list answers, yes/no, everyday names and dates, missing reports, target or result."""
+
+import datetime
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant import Assistant
+from assistant.answer import enumerations, target_clauses
+from assistant.conversation import resolve
+from assistant.query import everyday_to_report, understand
+
+from .conftest import ROOT
+
+TODAY = datetime.date(2026, 11, 29)
+ZJ = "浙江省2025年地区生产总值增长目标是多少？"
+
+
+@pytest.mark.parametrize("history, question, understood", [
+    ([], ZJ, ZJ),  # a first question stands alone
+    ([ZJ], "那四川呢？", "2025年四川 地区生产总值增长目标是多少？"),
+    ([ZJ, "那四川呢？"], "2026年呢？", "2026年四川 地区生产总值增长目标是多少？"),
+    ([ZJ], "广东的报告里呢？", "2025年广东 地区生产总值增长目标是多少？"),
+    ([ZJ], "去年的呢？", "2025年浙江 地区生产总值增长目标是多少？"),  # 去年 of 2026-11-29
+    ([ZJ], "就业目标呢？", "2025年浙江 城镇新增就业目标是多少？"),  # a new figure keeps the scope
+    ([ZJ], "财政赤字呢？", "2025年浙江 财政赤字目标是多少？"),
+    (["2025年政府工作报告提出的赤字率是多少？"], "2024年的呢？", "2024年 赤字率是多少？"),
+    (["2023年国务院政府工作报告提出的城镇新增就业目标是多少？"], "国内生产总值增长目标呢？",
+     "2023年国务院政府工作报告 国内生产总值增长目标是多少？"),
+    ([ZJ], "具体有哪些措施？", "2025年浙江 地区生产总值增长有哪些具体措施？"),  # detail: same topic, a list
+    ([ZJ], "吉林2025年粮食产量目标是多少？", "吉林2025年粮食产量目标是多少？"),  # stands on its own: afresh
+    ([ZJ, "那四川呢？"], "西藏2025年地区生产总值增长目标是多少？", "西藏2025年地区生产总值增长目标是多少？"),
+])
+def test_follow_ups_are_rewritten_into_standalone_questions(history, question, understood):
+    assert resolve(question, history, TODAY) == understood
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("沪2025年GDP增长目标是多少？", "上海2025年生产总值增长目标是多少？"),
+    ("粤今年的经济增长目标", "广东今年的生产总值增长目标"),
+    ("鹏城21年新增了多少家企业", "深圳2021年新增了多少家企业"),
+    ("首都26年的就业目标", "北京2026年的城镇新增就业目标"),
+    ("浙江城镇新增就业多少人", "浙江城镇新增就业多少人"),  # 江城 inside 浙江城镇 is not 武汉
+    ("京津冀协同发展", "京津冀协同发展"),  # 京 is not a place here: nothing follows it that a place takes
+    ("近10年来赤字率", "近10年来赤字率"),  # a duration, not the year 2010
+    ("用了20年", "用了20年"),
+    ("赤字率是多少", "赤字率是多少"),  # 赤字率 is not rewritten although 赤字 is a word of it
+])
+def test_everyday_names_and_two_digit_years_are_read_in_report_wording(typed, read):
+    assert everyday_to_report(typed, TODAY) == read
+
+
+def test_two_digit_years_after_next_year_are_last_century():
+    assert understand("98年的报告", datetime.date(2026, 1, 1)).years == (1998,)
+    assert understand("27年的目标", datetime.date(2026, 1, 1)).years == (2027,)
+
+
+def test_target_or_result_is_read_from_the_question():
+    assert understand("吉林2025年打算打多少粮食？").asked_kind == "target"
+    assert understand("2026年上海说去年城镇新增就业多少人？").asked_kind == "result"
+    assert understand("2025年四川GDP增长了多少？").asked_kind == "result"
+    assert understand("2025年四川粮食产量").asked_kind is None
+
+
+def test_enumerations_are_found_in_order_with_exact_offsets():
+    text = ("二、2022年工作思路\n（一）加强基础研究。推进实验室建设。\n"
+            "（二）强化企业主体。一是支持研发；二是培育企业；三是完善政策。\n（三）优化生态。\n")
+    runs = enumerations(text)
+    assert [[i.text for i in run] for run in runs] == [
+        ["一是支持研发；", "二是培育企业；", "三是完善政策。"],
+        ["（一）加强基础研究。", "（二）强化企业主体。", "（三）优化生态。"],
+    ]
+    assert all(text[i.start : i.end] == i.text for run in runs for i in run)
+    assert enumerations("一是只有一项。没有第二项。") == []  # one item is not a list
+    assert enumerations("二是从第二项开始；三是第三项。") == []  # nor is a list that does not start at 一
+
+
+def test_a_targets_sentence_splits_into_its_targets():
+    sentence = "今年主要预期目标是：地区生产总值增长5.5%左右，城镇调查失业率控制在5%以内；居民消费价格涨幅2%左右。"
+    items = target_clauses(sentence, offset=100)
+    assert [i.text for i in items] == ["地区生产总值增长5.5%左右", "城镇调查失业率控制在5%以内", "居民消费价格涨幅2%左右"]
+    assert all(sentence[i.start - 100 : i.end - 100] == i.text for i in items)
+    assert target_clauses("今年要加快发展，推动改革，扩大开放。") == []
+
+
+REPORTS = {
+    "2025年浙江省政府工作报告": "2025年浙江省政府工作报告\n一、2024年工作回顾\n过去一年，全省生产总值增长5.4%，城镇新增就业118万人。\n"
+                          "二、2025年目标任务和重点工作\n主要预期目标为：生产总值增长5.5%左右，城镇调查失业率控制在5%以内，"
+                          "居民消费价格涨幅2%左右。\n今年重点抓好以下工作：一是扩大有效投资；二是提振消费；三是稳定外贸。\n",
+    "2025年四川省政府工作报告": "2025年四川省政府工作报告\n二、2025年工作安排\n今年发展主要预期目标是：地区生产总值增长5.5%以上；"
+                          "城镇新增就业85万人。\n",
+    "2021年国务院政府工作报告": "2021年国务院政府工作报告\n二、2021年主要目标任务\n今年赤字率拟按3.2%左右安排，"
+                         "不再发行抗疫特别国债。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def chat_index(tmp_path_factory):
+    from assistant.embedders import FakeEmbedder
+
+    corpus = tmp_path_factory.mktemp("chat") / "corpus"
+    corpus.mkdir()
+    for title, text in REPORTS.items():
+        (corpus / f"{title}.txt").write_text(text, encoding="utf-8")
+    a = Assistant.build([corpus], corpus.parent / "idx", FakeEmbedder(64))
+    a.dir = corpus.parent / "idx"
+    return a
+
+
+def test_a_conversation_carries_the_scope_and_shows_how_it_understood(chat_index):
+    conv = chat_index.conversation(today=TODAY)
+    first = conv.ask("浙江省2025年地区生产总值增长目标是多少？")
+    assert first.answer.span == "5.5%左右" and first.understood_as == first.question
+    second = conv.ask("那四川呢？")
+    assert second.understood_as == "2025年四川 地区生产总值增长目标是多少？"
+    assert second.answer.span == "5.5%以上" and second.cited_passage.report.title == "2025年四川省政府工作报告"
+    d = second.to_dict()
+    assert d["question"] == "那四川呢？" and d["understood_as"] == "2025年四川 地区生产总值增长目标是多少？"
+    alone = chat_index.ask("那四川呢？")  # without the conversation there is nothing to ask
+    assert alone.abstained
+
+
+def test_a_target_question_is_answered_from_the_target_and_a_result_question_from_the_result(chat_index):
+    target = chat_index.ask("浙江2025年城镇调查失业率打算控制在多少？")
+    assert target.answer.span == "5%以内"
+    result = chat_index.ask("浙江2025年报告说去年生产总值增长了多少？")
+    assert result.answer.span == "5.4%"
+
+
+def test_list_answers_have_items_with_offsets_into_the_report(chat_index):
+    r = chat_index.ask("浙江2025年主要预期目标有哪些？")
+    report = chat_index.index.reports[r.answer.doc_id]
+    assert [i.text for i in r.answer.items] == ["生产总值增长5.5%左右", "城镇调查失业率控制在5%以内", "居民消费价格涨幅2%左右"]
+    assert all(report.text[i.start : i.end] == i.text for i in r.answer.items)
+    assert r.to_dict()["answer"]["items"][0] == {"text": "生产总值增长5.5%左右", "start": r.answer.items[0].start,
+                                                 "end": r.answer.items[0].end}
+    assert sum(h.kind == "item" for h in r.cited_passage.highlights) == 3
+    r = chat_index.ask("浙江2025年要抓好哪些重点工作？")
+    assert [i.text for i in r.answer.items] == ["一是扩大有效投资；", "二是提振消费；", "三是稳定外贸。"]
+    assert "1. 一是扩大有效投资；[1]" in r.cited_answer()
+
+
+def test_a_plain_no_is_said_and_a_missing_report_is_named(chat_index):
+    r = chat_index.ask("21年还发抗疫特别国债吗？", today=TODAY)
+    assert r.answer.verdict == "否" and "不再发行抗疫特别国债" in r.answer.sentence
+    assert r.cited_answer().startswith("否。根据《2021年国务院政府工作报告》")
+    r = chat_index.ask("2020年政府工作报告提出的赤字率是多少？")
+    assert r.abstained and r.answer is None and r.scope_missing == "索引中没有2020年的国务院政府工作报告"
+    assert r.passages and all(p.low_confidence for p in r.passages)  # the nearest, labelled, never the answer
+    r = chat_index.ask("2024年四川省政府工作报告提出的地区生产总值增长目标是多少？")
+    assert r.scope_missing == "索引中没有2024年四川省的报告"
+    r = chat_index.ask("西藏2025年地区生产总值增长目标是多少？")
+    assert r.scope_missing == "索引中没有西藏自治区的报告"
+    r = chat_index.ask("成都2025年地区生产总值增长目标是多少？")  # no 成都 report: its province answers
+    assert r.scope_missing is None and r.answer.span == "5.5%以上"
+
+
+@pytest.mark.parametrize("question", ["😀🎉🚀🔥", "什么", "？？？", "2025年政府工作报告", "那呢？"])
+def test_no_content_no_answer(chat_index, question):
+    r = chat_index.ask(question)
+    assert r.abstained and r.passages == [] and "请说明想了解什么" in r.warnings[-1]
+
+
+def test_chat_command_reads_follow_ups_and_prints_one_json_object_per_turn(chat_index):
+    idx = str(chat_index.dir)
+    turns = "浙江省2025年地区生产总值增长目标是多少？\n那四川呢？\n退出\n不会被读到\n"
+    out = subprocess.run([sys.executable, "-m", "assistant", "chat", "--index", idx, "--json", "--today", "2026-11-29"],
+                         input=turns, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [d["understood_as"] for d in lines] == ["浙江省2025年地区生产总值增长目标是多少？", "2025年四川 地区生产总值增长目标是多少？"]
+    assert [d["answer"]["span"] for d in lines] == ["5.5%左右", "5.5%以上"]
