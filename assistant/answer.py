@@ -87,6 +87,9 @@ def sentence_score(sentence: str, weights: dict[str, float], qtype: str | None,
     return score
 
 
+KIND_ZH = {"target": "目标", "result": "实绩"}
+
+
 def sentence_kind(sentence: str, section: str = "") -> str | None:
     """'target' (今年…预期目标…左右) or 'result' (过去一年…完成…): the section decides first, then the sentence."""
     kinds = statement_kinds()

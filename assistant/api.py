@@ -13,11 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from .answer import (
+    KIND_ZH,
     AnswerParams,
     Item,
     answer_span,
     best_list,
     best_sentence,
+    kind_fit,
+    lead_in,
     target_clauses,
     term_highlights,
     yes_or_no,
@@ -164,7 +167,7 @@ class Assistant:
             return result
         result = self._compose(query, hits, qvec)
         result.question, result.understood_as = asked, query.text
-        result.warnings = warnings
+        result.warnings = [*warnings, *result.warnings]
         return result
 
     def conversation(self, today: datetime.date | None = None) -> Conversation:
@@ -217,6 +220,12 @@ class Assistant:
                 p.low_confidence = True
             return Result(query.text, True, None, passages, evidence=evidence)
         span = None if items else answer_span(top.chunk.text[s:e], query, ap)
+        if span is not None and kind_fit(lead_in(top.chunk.text, s) + top.chunk.text[s:e], top.chunk.section, query) < 0:
+            for p in passages:  # a target asked, only a result found (or the reverse): not the figure asked for
+                p.low_confidence = True
+            asked, found = KIND_ZH[query.asked_kind], KIND_ZH["result" if query.asked_kind == "target" else "target"]
+            return Result(query.text, True, None, passages, evidence=evidence,
+                          warnings=[f"找到的数字是{found}，不是所问的{asked}"])
         if span is None and not items and query.qtype == "number" and ap.refuse_without_figure:
             for p in passages:  # 多少 asked, and the best sentence holds no figure: nothing to answer with
                 p.low_confidence = True

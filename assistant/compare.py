@@ -7,7 +7,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from .answer import answer_span, best_sentence, key_term_end, sentence_kind
+from .answer import sentence_kind
 from .lexicon import NATIONAL, is_scope_word
 from .query import Query, understand
 from .search import Filters
@@ -114,42 +114,23 @@ def compare(assistant, question: str, by: str | None = None, title_filter: str |
 
 
 def answer_in(assistant, query: Query, report: Report, by: str, qvec, wanted: str | None) -> Row:
+    """The question asked of one report through Assistant.ask: its answer span is the row's value when it is
+    a figure that belongs to the asked term."""
     key = str(report.year) if by == "year" else (report.region or report.title)
     base = Row(key=key, title=report.title, doc_id=report.doc_id, value=None)
     result = assistant.ask(query.text, k=5, filters=Filters(doc_ids=(report.doc_id,)), qvec=qvec)
-    if result.abstained or not result.answer:
-        base.reason = "报告中没有能回答的段落"
+    a = result.answer
+    if result.abstained or a is None:
+        base.reason = result.warnings[-1] if result.warnings else "报告中没有能回答的段落"
         return base
+    parsed = parse_value(a.span) if a.span != a.sentence else {}
     # 赤字率, 城镇新增就业: the term the figure belongs to (not a year: 2025 says where, not what)
     specific = [w for w in query.tokens if len(w) >= 3 and not is_scope_word(w)]
-    candidates = []
-    for p in result.passages:
-        s, e, score = best_sentence(p.chunk.text, query, assistant.index.bm25, report.title, assistant.answer_params,
-                                    p.chunk.section)
-        sentence = p.chunk.text[s:e]
-        span = answer_span(sentence, query, assistant.answer_params)
-        if not span:
-            continue
-        value = sentence[span.start : span.end]
-        if not parse_value(value):
-            continue
-        kind = sentence_kind(sentence, p.chunk.section)
-        fit = 1.0 if wanted and kind == wanted else 0.0
-        term_end = key_term_end(sentence, query)
-        follows = term_end is not None and 0 <= span.start - term_end <= 12 and any(names(sentence, w) for w in specific)
-        candidates.append((follows, fit, score - 0.5 * (p.rank - 1), p, s, span, value, kind, sentence))
-    if any(c[0] for c in candidates):  # never borrow a number that does not belong to the asked term
-        candidates = [c for c in candidates if c[0]]
-    elif specific and not any(names(c[8], w) for c in candidates for w in specific):
-        candidates = []  # the question names a specific term none of the candidate sentences holds
-    if not candidates:
+    if not parsed or (specific and not any(names(a.sentence, w) for w in specific)):
         base.reason = "报告的相关段落中没有该指标的数值"
         return base
-    _, fit, _, p, s, span, value, kind, sentence = max(candidates, key=lambda c: (c[0], c[1], c[2]))
-    parsed = parse_value(value)
-    start = p.chunk.start + s + span.start
-    return Row(key=key, title=report.title, doc_id=report.doc_id, value=value, kind=kind, sentence=sentence,
-               chunk_id=p.chunk.id, start=start, end=start + len(value), **parsed)
+    return Row(key=key, title=report.title, doc_id=report.doc_id, value=a.span, chunk_id=a.chunk_id,
+               kind=sentence_kind(a.sentence, a.section), sentence=a.sentence, start=a.start, end=a.end, **parsed)
 
 
 def names(sentence: str, term: str) -> bool:
@@ -157,7 +138,6 @@ def names(sentence: str, term: str) -> bool:
     return any(term[i:] in sentence for i in range(0, max(1, len(term) - 3)))
 
 
-KIND_ZH = {"target": "目标", "result": "实绩"}
 BY_ZH = {"year": "年份", "region": "地区"}
 
 

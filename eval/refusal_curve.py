@@ -50,7 +50,7 @@ def main() -> None:
         rows.append((t, sum(a.refuses(c, d, t) for c, d in pos), sum(a.refuses(c, d, t) for c, d in neg)))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"Answerable: {len(pos)}, negatives: {len(neg)} (index {args.index}). Refuse when the best "
+    lines = [f"Answerable: {len(pos)}, negatives: {len(neg)} (index {Path(args.index).name}/). Refuse when the best "
              f"content-word coverage of the top 3 passages is below the threshold, unless it is at least {floor} "
              f"and the best cosine is at least {sure} (the default threshold is {a.answer_params.min_coverage}).", "",
              "| threshold | false refusals | refused negatives | refusal recall |", "|---|---|---|---|"]

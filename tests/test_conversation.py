@@ -86,8 +86,8 @@ def test_a_targets_sentence_splits_into_its_targets():
 
 
 REPORTS = {
-    "2025年浙江省政府工作报告": "2025年浙江省政府工作报告\n一、2024年工作回顾\n过去一年，全省生产总值增长5.4%，城镇新增就业118万人。\n"
-                          "二、2025年目标任务和重点工作\n主要预期目标为：生产总值增长5.5%左右，城镇调查失业率控制在5%以内，"
+    "2025年浙江省政府工作报告": "2025年浙江省政府工作报告\n一、2024年工作回顾\n"
+                          "过去一年，全省生产总值增长5.4%，城镇新增就业118万人。\n二、2025年目标任务和重点工作\n主要预期目标为：生产总值增长5.5%左右，城镇调查失业率控制在5%以内，"
                           "居民消费价格涨幅2%左右。\n今年重点抓好以下工作：一是扩大有效投资；二是提振消费；三是稳定外贸。\n",
     "2025年四川省政府工作报告": "2025年四川省政府工作报告\n二、2025年工作安排\n今年发展主要预期目标是：地区生产总值增长5.5%以上；"
                           "城镇新增就业85万人。\n",
@@ -170,5 +170,6 @@ def test_chat_command_reads_follow_ups_and_prints_one_json_object_per_turn(chat_
                          input=turns, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
-    assert [d["understood_as"] for d in lines] == ["浙江省2025年地区生产总值增长目标是多少？", "2025年四川 地区生产总值增长目标是多少？"]
+    assert [d["understood_as"] for d in lines] == ["浙江省2025年地区生产总值增长目标是多少？",
+                                                   "2025年四川 地区生产总值增长目标是多少？"]
     assert [d["answer"]["span"] for d in lines] == ["5.5%左右", "5.5%以上"]
