@@ -355,7 +355,7 @@ def cmd_bench(args) -> int:
 
 def cmd_compare(args) -> int:
     from .api import check_question
-    from .compare import KIND_ZH, compare, plot, to_csv
+    from .compare import compare, plot, to_csv
 
     check_question(args.question)
     a = open_index(args.index)
@@ -366,13 +366,13 @@ def cmd_compare(args) -> int:
         with open(args.csv, "w", encoding="utf-8-sig", newline="") as f:
             f.write(to_csv(table))
     if args.json:
-        print(json.dumps(table, ensure_ascii=False, indent=1))
+        print(json.dumps(table.to_dict(), ensure_ascii=False, indent=1))
         return 0
-    print(f"{table['question']}  (by {table['by']}, {len(table['rows'])} reports)")
-    for r in table["rows"]:
-        where = f"  ← {r['sentence'][:60]}" if r["sentence"] else f"  ({r['reason']})"
-        kind = KIND_ZH.get(r["kind"] or "", "")
-        print(f"{r['key']:>8}  {r['value'] or '—':<14} {kind:<3}{where}")
+    print(f"{table.question}  (by {table.by}, {len(table.rows)} reports)")
+    for r in table.rows:
+        key, _, kind, _, sentence = r.cells()
+        where = f"  ← {sentence[:60]}" if sentence else f"  ({r.reason})"
+        print(f"{key:>8}  {r.value or '—':<14} {kind:<3}{where}")
     return 0
 
 

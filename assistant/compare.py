@@ -7,7 +7,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from .answer import sentence_kind
+from .answer import KIND_ZH, sentence_kind
 from .lexicon import NATIONAL, is_scope_word
 from .query import Query, understand
 from .search import Filters
@@ -45,6 +45,27 @@ class Row:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def cells(self) -> list[str]:
+        """The row as people read it, on the page and on the command line: key, value (or why there is none),
+        目标/实绩, report title, the sentence it is cited from."""
+        return [self.key, self.value or f"（{self.reason}）", KIND_ZH.get(self.kind or "", ""), self.title,
+                self.sentence or ""]
+
+
+CELL_HEADERS = ["年份/地区", "数值", "类型", "报告", "原文句子"]
+
+
+@dataclass
+class Table:
+    """One question asked of every year or every region; serialised only at the edges (CLI, page, CSV)."""
+
+    question: str
+    by: str  # "year" | "region"
+    rows: list[Row]
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "by": self.by, "rows": [r.to_dict() for r in self.rows]}
 
 
 def parse_value(text: str) -> dict:
@@ -94,7 +115,7 @@ def strip_scope(question: str) -> str:
 
 
 def compare(assistant, question: str, by: str | None = None, title_filter: str | None = None, workers: int = 2,
-            progress=None) -> dict:
+            progress=None) -> Table:
     by, reports = scope(assistant, question, by, title_filter)
     plain = understand(strip_scope(question))
     qvec = assistant.embedder.embed_query(plain.text)  # embedded once, reused for every report
@@ -110,7 +131,7 @@ def compare(assistant, question: str, by: str | None = None, title_filter: str |
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         rows = list(pool.map(one, reports))
-    return {"question": question, "by": by, "rows": [r.to_dict() for r in rows]}
+    return Table(question, by, rows)
 
 
 def answer_in(assistant, query: Query, report: Report, by: str, qvec, wanted: str | None) -> Row:
@@ -141,7 +162,7 @@ def names(sentence: str, term: str) -> bool:
 BY_ZH = {"year": "年份", "region": "地区"}
 
 
-def figure(table: dict):
+def figure(table: Table):
     """The compared values as points on a scale from zero, ranges (5.0%—5.5%) as error bars, qualifiers
     (左右, 以上) as labels; a matplotlib Figure."""
     import matplotlib
@@ -156,31 +177,31 @@ def figure(table: dict):
                     "(Debian/Ubuntu: apt-get install fonts-noto-cjk)")
     plt.rcParams["font.sans-serif"] = [*fonts, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
-    rows = [r for r in table["rows"] if r["number"] is not None]
+    rows = [r for r in table.rows if r.number is not None]
     fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.4), 4))
     xs = list(range(len(rows)))
-    ys = [r["number"] for r in rows]
-    err = [[r["number"] - (r["low"] if r["high"] is not None else r["number"]) for r in rows],
-           [(r["high"] if r["high"] is not None else r["number"]) - r["number"] for r in rows]]
-    ax.errorbar(xs, ys, yerr=err, marker="o", capsize=4, linestyle="-" if table["by"] == "year" else "none")
+    ys = [r.number for r in rows]
+    err = [[r.number - (r.low if r.high is not None else r.number) for r in rows],
+           [(r.high if r.high is not None else r.number) - r.number for r in rows]]
+    ax.errorbar(xs, ys, yerr=err, marker="o", capsize=4, linestyle="-" if table.by == "year" else "none")
     for x, r in zip(xs, rows, strict=True):
-        label = r["value"] if r["qualifier"] or r["high"] is not None else ""
+        label = r.value if r.qualifier or r.high is not None else ""
         if label:
-            ax.annotate(label, (x, r["high"] if r["high"] is not None else r["number"]), fontsize=7, ha="center",
+            ax.annotate(label, (x, r.high if r.high is not None else r.number), fontsize=7, ha="center",
                         va="bottom", xytext=(0, 3), textcoords="offset points")
-    ax.set_xticks(xs, [r["key"] for r in rows], rotation=60, fontsize=8)
+    ax.set_xticks(xs, [r.key for r in rows], rotation=60, fontsize=8)
     if ys and min(ys) >= 0:
-        ax.set_ylim(bottom=0, top=max(r["high"] if r["high"] is not None else r["number"] for r in rows) * 1.15 or 1)
-    units = {r["unit"] for r in rows if r["unit"]}
-    ax.set_xlabel(BY_ZH.get(table["by"], ""))
+        ax.set_ylim(bottom=0, top=max(r.high if r.high is not None else r.number for r in rows) * 1.15 or 1)
+    units = {r.unit for r in rows if r.unit}
+    ax.set_xlabel(BY_ZH.get(table.by, ""))
     ax.set_ylabel("数值" + (f"（{' / '.join(sorted(units))}）" if units else ""))
-    ax.set_title(table["question"], fontsize=9)
+    ax.set_title(table.question, fontsize=9)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 
 
-def plot(table: dict, path: str) -> None:
+def plot(table: Table, path: str) -> None:
     """The chart of `figure` written as a PNG."""
     import matplotlib.pyplot as plt
 
@@ -189,9 +210,9 @@ def plot(table: dict, path: str) -> None:
     plt.close(fig)
 
 
-def cell_accuracy(table: dict, gold: dict[str, str]) -> tuple[float, list[tuple[str, str, str | None]]]:
+def cell_accuracy(table: Table, gold: dict[str, str]) -> tuple[float, list[tuple[str, str, str | None]]]:
     """Share of gold cells whose value parses to the same number and unit; with the misses."""
-    rows = {r["key"]: r for r in table["rows"]}
+    rows = {r.key: r.to_dict() for r in table.rows}
     misses = []
     for key, value in gold.items():
         want, got = parse_value(value), rows.get(key)
@@ -202,7 +223,7 @@ def cell_accuracy(table: dict, gold: dict[str, str]) -> tuple[float, list[tuple[
     return (1 - len(misses) / len(gold)) if gold else 0.0, misses
 
 
-def to_csv(table: dict) -> str:
+def to_csv(table: Table) -> str:
     import csv
     import io
 
@@ -211,5 +232,5 @@ def to_csv(table: dict) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
     w.writeheader()
-    w.writerows(table["rows"])
+    w.writerows(r.to_dict() for r in table.rows)
     return buf.getvalue()

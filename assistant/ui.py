@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+from .compare import CELL_HEADERS
 from .errors import AssistantError, BadQuestion
 from .library import Library
 from .render import CSS, HEAD, answer_html, chat_text, passages_html
@@ -25,7 +26,6 @@ EXAMPLES = [
 ]
 BY_CHOICES = [("按问题自动选择", "auto"), ("按年份", "year"), ("按地区", "region")]
 REPORT_HEADERS = ["标题", "年份", "地区", "段落数", "加入时间", "文件"]
-COMPARE_HEADERS = ["年份/地区", "数值", "类型", "报告", "原文句子"]
 EMPTY_CHAT = {"history": [], "turns": [], "passages": ""}
 
 
@@ -283,18 +283,17 @@ def make_app(library: Library):
         return lists(f"已删除《{report.title}》（{where}），索引中还有 {len(library.assistant.index.reports)} 份报告。")
 
     def run_compare(question, by, progress=gr.Progress()):
-        from .compare import KIND_ZH, compare, figure, to_csv
+        from .compare import compare, figure, to_csv
 
         try:
             table = compare(library.assistant, question, None if by == "auto" else by,
                             progress=lambda d, t: progress((d, t), desc="逐份报告"))
         except AssistantError as e:
             raise gr.Error(str(e), title="出错了", print_exception=False) from None
-        if not table["rows"]:
+        if not table.rows:
             raise gr.Error("索引中没有可对比的报告：“历年”需要同一发布者多个年份的报告，“各省”需要同一年多个地区的报告。",
                            title="出错了", print_exception=False)
-        shown = [[r["key"], r["value"] or f"（{r['reason']}）", KIND_ZH.get(r["kind"] or "", ""), r["title"],
-                  r["sentence"] or ""] for r in table["rows"]]
+        shown = [r.cells() for r in table.rows]
         path = Path(tempfile.mkdtemp()) / "对比.csv"
         path.write_text(to_csv(table), encoding="utf-8-sig")
         return figure(table), shown, str(path)
@@ -342,7 +341,7 @@ def make_app(library: Library):
             gr.Examples(["历年政府工作报告提出的赤字率是多少？", "2025年各省份政府工作报告中城镇新增就业目标是多少？"],
                         inputs=cq, label="示例")
             chart = gr.Plot(label="图表", elem_id="compare-chart")
-            ctable = gr.Dataframe(headers=COMPARE_HEADERS, interactive=False, elem_id="compare-table", wrap=True)
+            ctable = gr.Dataframe(headers=CELL_HEADERS, interactive=False, elem_id="compare-table", wrap=True)
             csv_file = gr.File(label="导出 CSV", interactive=False)
             cbtn.click(run_compare, [cq, cby], [chart, ctable, csv_file], api_name="compare")
         with gr.Tab("报告"):

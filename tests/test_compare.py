@@ -37,14 +37,15 @@ def test_target_or_result():
 def test_compare_by_year_tells_targets_from_results(tmp_path, fake):
     a = Assistant.build([national(tmp_path)], tmp_path / "idx", fake)
     table = compare(a, "历年政府工作报告提出的国内生产总值增长目标是多少？")
-    assert table["by"] == "year"
-    rows = {r["key"]: r for r in table["rows"]}
-    assert [rows[str(y)]["value"] for y in YEARS] == ["5%左右", "5.0%—5.5%", "6%－6.5%"]
-    assert {r["kind"] for r in table["rows"]} == {"target"}
-    assert rows["2024"]["low"] == 5.0 and rows["2024"]["high"] == 5.5
-    for r in table["rows"]:
-        text = a.index.reports[r["doc_id"]].text
-        assert text[r["start"] : r["end"]] == r["value"]
+    assert table.by == "year"
+    rows = {r.key: r for r in table.rows}
+    assert [rows[str(y)].value for y in YEARS] == ["5%左右", "5.0%—5.5%", "6%－6.5%"]
+    assert {r.kind for r in table.rows} == {"target"}
+    assert rows["2024"].low == 5.0 and rows["2024"].high == 5.5
+    assert rows["2024"].cells()[:3] == ["2024", "5.0%—5.5%", "目标"]
+    for r in table.rows:
+        text = a.index.reports[r.doc_id].text
+        assert text[r.start : r.end] == r.value
     acc, misses = cell_accuracy(table, {"2023": "5%左右", "2024": "5.0%-5.5%", "2025": "6%-6.5%"})
     assert acc == 1.0 and misses == []
 
@@ -54,8 +55,9 @@ def test_a_report_that_does_not_state_it_gets_no_borrowed_number(tmp_path, fake)
     text = "2022年中华人民共和国国务院政府工作报告\n二、2022年工作安排\n今年要稳住经济大盘，居民消费价格涨幅3%左右。\n"
     (corpus / "2022.txt").write_text(text, encoding="utf-8")
     a = Assistant.build([corpus], tmp_path / "idx", fake)
-    rows = {r["key"]: r for r in compare(a, "历年政府工作报告提出的国内生产总值增长目标是多少？")["rows"]}
-    assert rows["2022"]["value"] is None and rows["2022"]["reason"]
+    rows = {r.key: r for r in compare(a, "历年政府工作报告提出的国内生产总值增长目标是多少？").rows}
+    assert rows["2022"].value is None and rows["2022"].reason
+    assert rows["2022"].cells()[1] == f"（{rows['2022'].reason}）"
 
 
 def test_cli_compare_json_csv_plot(tmp_path, fake, capsys):
@@ -78,5 +80,17 @@ def test_a_province_that_writes_the_term_short_still_gets_its_figure(tmp_path, f
         (corpus / f"{province}.txt").write_text(text, encoding="utf-8")
     a = Assistant.build([corpus], tmp_path / "idx", fake)
     table = compare(a, "2025年各省份政府工作报告中地区生产总值增长目标是多少？")
-    rows = [(r["key"], r["value"], r["kind"]) for r in table["rows"]]
+    rows = [(r.key, r.value, r.kind) for r in table.rows]
     assert rows == [("浙江", "5.5%左右", "target"), ("海南", "6%以上", "target")]
+
+
+def test_a_row_never_gives_a_result_when_a_target_is_asked(tmp_path, fake):
+    corpus = tmp_path / "p"
+    corpus.mkdir()
+    for province, text in [("浙江省", "二、2025年目标任务\n主要预期目标为：生产总值增长5.5%左右。\n"),
+                           ("吉林省", "一、2024年工作回顾\n过去一年，全省地区生产总值增长4.3%。\n")]:
+        (corpus / f"{province}.txt").write_text(f"2025年{province}政府工作报告\n{text}", encoding="utf-8")
+    a = Assistant.build([corpus], tmp_path / "idx", fake)
+    rows = {r.key: r for r in compare(a, "2025年各省份政府工作报告中地区生产总值增长目标是多少？").rows}
+    assert (rows["浙江"].value, rows["浙江"].kind) == ("5.5%左右", "target")
+    assert rows["吉林"].value is None and rows["吉林"].reason == "找到的数字是实绩，不是所问的目标"
