@@ -253,7 +253,8 @@ class Assistant:
                 clauses = target_clauses(m.group(0), p.chunk.start + m.start())
                 if clauses:
                     return clauses, p
-        for p in top:
+        # the section the question names (二、2022年工作思路 for 2022年要做哪些工作) holds the list, if one does
+        for p in sorted(top, key=lambda p: not self._section_matches(query, p.chunk.section)):
             text = p.report.text
             start, end = self.section_span(p.chunk)
             items = best_list(text, start, end, near if p is passages[0] else p.chunk.start)

@@ -50,12 +50,13 @@ def topic_of(query: Query) -> str:
 
 
 def is_follow_up(question: str, query: Query, previous: Query | None) -> bool:
-    if previous is None:
+    if previous is None or not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", question):  # "😀🎉", "？？？"
         return False
     if _DETAIL.search(question) or _LEANS.search(question):
         return True
-    # short and without content of its own, or naming only a new scope: "2026年？", "四川的"
-    return len(query.content_terms) == 0 or (len(question) <= 8 and not query.qtype)
+    if not query.content_terms:  # only a new scope ("2026年？", "四川的") leans on the topic before
+        return bool(query.years or query.regions)
+    return len(question) <= 8 and not query.qtype  # "财政赤字？"
 
 
 def standalone(question: str, previous: Query | None, today: dt.date | None = None) -> str:
@@ -99,5 +100,7 @@ def resolve(question: str, history: list[str] | None, today: dt.date | None = No
     """The question as it stands alone, given the earlier questions of the chat (oldest first)."""
     previous = None
     for earlier in history or []:
-        previous = understand(standalone(earlier, previous, today), today)
+        query = understand(standalone(earlier, previous, today), today)
+        if query.has_content:  # a turn with nothing in it ("😀", "？？？") leaves the topic where it was
+            previous = query
     return standalone(question, previous, today)

@@ -173,3 +173,13 @@ def test_chat_command_reads_follow_ups_and_prints_one_json_object_per_turn(chat_
     assert [d["understood_as"] for d in lines] == ["浙江省2025年地区生产总值增长目标是多少？",
                                                    "2025年四川 地区生产总值增长目标是多少？"]
     assert [d["answer"]["span"] for d in lines] == ["5.5%左右", "5.5%以上"]
+
+
+@pytest.mark.parametrize("question", ["😀🎉", "？？？", "什么"])
+def test_a_turn_with_nothing_in_it_is_not_a_follow_up(chat_index, question):
+    r = chat_index.ask(question, history=[ZJ])
+    assert r.abstained and r.passages == [] and r.understood_as != resolve("那四川呢？", [ZJ])
+
+
+def test_an_empty_turn_in_between_leaves_the_topic_where_it_was():
+    assert resolve("那四川呢？", [ZJ, "😀🎉", "？？？"], TODAY) == "2025年四川 地区生产总值增长目标是多少？"
