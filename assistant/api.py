@@ -16,16 +16,19 @@ from .answer import (
     KIND_ZH,
     AnswerParams,
     Item,
+    Span,
     answer_span,
     best_list,
     best_sentence,
     kind_fit,
     lead_in,
+    sentence_score,
     target_clauses,
     term_highlights,
+    term_weights,
     yes_or_no,
 )
-from .chunking import ChunkParams
+from .chunking import ChunkParams, sentence_spans
 from .conversation import Conversation, resolve
 from .embedders import Embedder, make_embedder
 from .errors import (
@@ -48,6 +51,7 @@ from .index import (
     read_manifest,
 )
 from .ingest import FieldMap, load_reports, unique_path
+from .qtypes import measure_fits
 from .query import MAX_QUESTION_CHARS, Query, normalise_question, understand
 from .search import Filters, Hit, SearchParams, missing_scope, search, with_index_regions
 from .stores import resolve_store
@@ -226,6 +230,19 @@ class Assistant:
             asked, found = KIND_ZH[query.asked_kind], KIND_ZH["result" if query.asked_kind == "target" else "target"]
             return Result(query.text, True, None, passages, evidence=evidence,
                           warnings=[f"找到的数字是{found}，不是所问的{asked}"])
+        if query.qtype == "number" and not items and (
+                span is None or not self._measure_fits(top.chunk.text[s + span.start : s + span.end], query)):
+            # 2.76万亿元 is no answer to 赤字率是多少: take the best sentence that holds a figure of the asked measure
+            fitting = self._sentence_of_measure(query, passages)
+            if fitting is None:
+                span = None
+            else:
+                listed, s, e, span = fitting
+                passages.remove(listed)
+                passages.insert(0, listed)
+                for rank, p in enumerate(passages, 1):
+                    p.rank = rank
+                top = listed
         if span is None and not items and query.qtype == "number" and ap.refuse_without_figure:
             for p in passages:  # 多少 asked, and the best sentence holds no figure: nothing to answer with
                 p.low_confidence = True
@@ -261,6 +278,33 @@ class Assistant:
             if items:
                 return items, p
         return [], None
+
+    @staticmethod
+    def _measure_fits(span: str, query: Query) -> bool:
+        """A figure in the asked unit (多少只 -> 只, not 15个) or measure (赤字率 -> a percentage)."""
+        if query.qtype != "number":
+            return True
+        if query.unit:
+            return query.unit == "个" or query.unit in span
+        return measure_fits(span, query.text)
+
+    def _sentence_of_measure(self, query: Query, passages: list[Passage]) -> tuple[Passage, int, int, Span] | None:
+        """The best-scoring sentence of the top passages whose answer is a figure of the asked measure and that
+        names the question's most specific term (赤字率, 金牌数): another sentence's figure is not the answer."""
+        ap, found = self.answer_params, []
+        key = max(query.content_terms, key=len, default=None)
+        for rank, p in enumerate(passages[: ap.answer_passages]):
+            weights = term_weights(query.terms, self.index.bm25, p.report.title, ap)
+            for s, e in sentence_spans(p.chunk.text, 0, len(p.chunk.text)):
+                span = answer_span(p.chunk.text[s:e], query, ap)
+                if span and self._measure_fits(p.chunk.text[s + span.start : s + span.end], query) and (
+                        key is None or key in lead_in(p.chunk.text, s) + p.chunk.text[s:e]):
+                    score = sentence_score(lead_in(p.chunk.text, s) + p.chunk.text[s:e], weights, query.qtype, ap)
+                    found.append((score - rank * ap.same_report_penalty, -rank, p, s, e, span))
+        if not found:
+            return None
+        _, _, p, s, e, span = max(found, key=lambda f: (f[0], f[1]))
+        return p, s, e, span  # the span's offsets are within the sentence, as answer_span gives them
 
     @staticmethod
     def _section_matches(query: Query, section: str) -> bool:

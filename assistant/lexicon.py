@@ -151,3 +151,9 @@ def list_pattern() -> re.Pattern:
 def statement_kinds() -> dict[tuple[str, str], re.Pattern]:
     """(kind, "section" | "sentence") -> the cue words of a target or result statement (data/statement_kinds.tsv)."""
     return {(kind, where): re.compile(pattern) for kind, where, pattern in table("statement_kinds.tsv")}
+
+
+@cache
+def measures() -> tuple[tuple[str, re.Pattern, re.Pattern], ...]:
+    """(measure, the question words asking for it, what its answer span holds) from data/measures.tsv."""
+    return tuple((m, re.compile(asked), re.compile(holds)) for m, asked, holds in table("measures.tsv"))

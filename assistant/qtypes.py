@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import question_types, units, wh_pattern
+from .lexicon import measures, question_types, units, wh_pattern
 
 CN = "零〇一二两三四五六七八九十百千万亿"
 UNIT = units()
@@ -52,3 +52,12 @@ def asked_unit(question: str) -> str:
     """The measure word a 多少/几 question asks in: 多少家 -> 家, 几所 -> 所, 多少亿元 -> 亿元."""
     m = re.search(rf"(?:多少|几)({UNIT})", question)
     return m.group(1) if m else ""
+
+
+def measure_fits(span: str, question: str) -> bool:
+    """A figure in the measure the question asks for: a percentage for 比例/增速, an amount in 元 for 金额
+    (data/measures.tsv). True when the question asks for no particular measure."""
+    for _, asked, holds in measures():
+        if asked.search(question):
+            return bool(holds.search(span))
+    return True

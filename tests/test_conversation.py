@@ -183,3 +183,22 @@ def test_a_turn_with_nothing_in_it_is_not_a_follow_up(chat_index, question):
 
 def test_an_empty_turn_in_between_leaves_the_topic_where_it_was():
     assert resolve("那四川呢？", [ZJ, "😀🎉", "？？？"], TODAY) == "2025年四川 地区生产总值增长目标是多少？"
+
+
+def test_a_figure_of_another_measure_or_unit_is_not_the_answer(tmp_path):
+    from assistant.embedders import FakeEmbedder
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "2019.txt").write_text(
+        "2019年国务院政府工作报告\n二、2019年主要目标任务\n积极的财政政策要加力提效。今年赤字率拟按2.8%安排；"
+        "财政赤字2.76万亿元，其中中央财政赤字1.83万亿元。\n", encoding="utf-8")
+    (corpus / "sc.txt").write_text("2025年四川省政府工作报告\n一、2024年工作回顾\n建设大熊猫国家公园，15个先行县试点取得成效。\n",
+                                   encoding="utf-8")
+    a = Assistant.build([corpus], tmp_path / "idx", FakeEmbedder(64))
+    r = a.ask("2019年国务院财政赤字占比是多少？")  # 占比 asks for a percentage: not 2.76万亿元
+    assert r.understood_as == "2019年国务院财政赤字率是多少？" and r.answer.span == "2.8%"
+    r = a.ask("2019年国务院财政赤字规模是多少亿元？")
+    assert r.answer.span == "2.76万亿元"
+    r = a.ask("2025年四川大熊猫数量增长了多少只？")  # 15个 is not a number of 只
+    assert r.abstained and r.answer is None
