@@ -35,6 +35,8 @@ def scope_prefix(query: Query) -> str:
     years = "、".join(f"{y}年" for y in query.years)
     if query.national:
         return f"{years}国务院政府工作报告"
+    if not query.regions and "政府工作报告" in query.text:  # "2025年政府工作报告…": the State Council's
+        return f"{years}政府工作报告"
     return years + "、".join(query.regions)
 
 
