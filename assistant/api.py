@@ -51,6 +51,7 @@ from .index import (
     read_manifest,
 )
 from .ingest import FieldMap, load_reports, unique_path
+from .lexicon import NATIONAL, provinces
 from .qtypes import measure_fits
 from .query import MAX_QUESTION_CHARS, Query, normalise_question, understand
 from .search import Filters, Hit, SearchParams, missing_scope, search, with_index_regions
@@ -160,19 +161,28 @@ class Assistant:
             return Result(asked, True, None, [], warnings=[*warnings, NO_CONTENT], understood_as=query.text)
         if qvec is None and params.mode != "bm25":
             qvec = self.embedder.embed_query(query.text)
-        hits = search(self.index, query, qvec, k, filters, params)
-        missing = missing_scope(self.index, query, filters)
-        if missing:  # never answer from another report as if it were the one named
-            result = Result(asked, True, None, self._passages(query, hits), scope_missing=missing,
-                            understood_as=query.text)
-            for p in result.passages:
-                p.low_confidence = True
-            result.warnings = [*warnings, f"{missing}；下面是其他报告中最接近的段落，仅供参考，不是所问报告的内容"]
-            return result
-        result = self._compose(query, hits, qvec)
+        regions = [r for r in query.regions if r != NATIONAL]
+        if len(regions) > 1 and not query.wants_list and asks_each(query.text, regions):  # 浙江和江苏…分别是多少
+            parts = [self._answer(query.scoped(regions=(r,)), qvec, k, filters, params) for r in regions]
+            for region, part in zip(regions, parts, strict=True):
+                part.question = region
+            result = merge_parts(parts, k)
+        else:
+            result = self._answer(query, qvec, k, filters, params)
         result.question, result.understood_as = asked, query.text
         result.warnings = [*warnings, *result.warnings]
         return result
+
+    def _answer(self, query: Query, qvec: np.ndarray | None, k: int, filters: Filters, params: SearchParams) -> Result:
+        hits = search(self.index, query, qvec, k, filters, params)
+        missing = missing_scope(self.index, query, filters)
+        if missing:  # never answer from another report as if it were the one named
+            result = Result(query.text, True, None, self._passages(query, hits), scope_missing=missing)
+            for p in result.passages:
+                p.low_confidence = True
+            result.warnings = [f"{missing}；下面是其他报告中最接近的段落，仅供参考，不是所问报告的内容"]
+            return result
+        return self._compose(query, hits, qvec)
 
     def conversation(self, today: datetime.date | None = None) -> Conversation:
         """A chat: `conv.ask(question)` reads each question in the light of the turns before it."""
@@ -394,6 +404,33 @@ def remove_report(index_dir: str | Path, doc_id: str, current: Assistant | None 
     if doc_id in fresh.index.reports:
         raise AssistantError(f"《{report.title}》仍在索引中：同样的文本也在 {fresh.index.reports[doc_id].source}，请一并删除")
     return report, fresh, moved
+
+
+def merge_parts(parts: list[Result], k: int) -> Result:
+    """One result for a question naming several regions: each region's answer (`parts`), their cited passages
+    first and the rest after, ranked again so every part's [n] points at its own passage."""
+    answered = [r for r in parts if not r.abstained]
+    passages: list[Passage] = []
+    for p in [r.cited_passage for r in answered] + [p for r in (answered or parts) for p in r.passages]:
+        if all(p.chunk.id != q.chunk.id for q in passages):
+            passages.append(p)
+    passages = passages[: max(k, len(answered))]
+    for rank, p in enumerate(passages, 1):
+        p.rank = rank
+    first = answered[0] if answered else parts[0]
+    missing = None if answered else "；".join(r.scope_missing for r in parts if r.scope_missing) or None
+    return Result(first.question, not answered, first.answer, passages, evidence=first.evidence,
+                  scope_missing=missing, parts=parts, warnings=[w for r in (answered or parts) for w in r.warnings])
+
+
+def asks_each(text: str, regions: list[str]) -> bool:
+    """The question asks the same of several regions (浙江和江苏…, 广东、广西…, …分别), rather than naming a
+    second one as part of what it asks (深圳与香港合作的项目)."""
+    if "分别" in text or "各自" in text:
+        return True
+    forms = "|".join(re.escape(f) for r in regions for f in (*provinces().get(r, ()), r))
+    return bool(re.search(rf"(?:{forms})(?:省|市)?\s*(?:和|与|及|以及|、|，|,)\s*(?:{forms})", text)) and not re.search(
+        r"合作|之间|往来|对口|协同|一体化", text)
 
 
 def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Highlight]:

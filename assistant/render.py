@@ -157,6 +157,22 @@ def citation_line(p: Passage) -> str:
     return f"{cite(p.rank)} {' · '.join(parts)}"
 
 
+def bold_span(a) -> str:
+    """The answer sentence with its span in bold, every piece escaped for the chat."""
+    span_start, span_end = a.start - a.sentence_start, a.end - a.sentence_start  # offsets within the sentence
+    return (chat_text(a.sentence[:span_start]) + f"<b>{chat_text(a.sentence[span_start:span_end])}</b>"
+            + chat_text(a.sentence[span_end:]))
+
+
+def part_html(part: Result, passages: list[Passage]) -> str:
+    """One region's line of a several-region answer: 浙江：根据《…》：…<b>5.5%左右</b>…[1]."""
+    if part.abstained or part.answer is None:
+        why = part.scope_missing or "已索引的报告中没有找到能回答的内容"
+        return f'{chat_text(part.question)}：<span class="refusal">{chat_text(why)}</span>'
+    p = next(p for p in passages if p.chunk.id == part.answer.chunk_id)
+    return f"{chat_text(part.question)}：根据《{chat_text(p.report.title)}》：{bold_span(part.answer)}{cite(p.rank)}"
+
+
 def understood_line(result: Result) -> str:
     """按「…」理解: shown whenever the question answered is not the one typed (a follow-up, 沪 -> 上海)."""
     if not result.understood_as or result.understood_as == result.question:
@@ -175,6 +191,10 @@ def answer_html(result: Result) -> str:
         if result.passages:
             lines.append("最接近的段落（低置信度）列在出处段落中。")
         return "<br>".join(lines) + warnings + understood
+    if result.parts:
+        lines = "".join(f"<li>{part_html(part, result.passages)}</li>" for part in result.parts)
+        return f'<ol class="items">{lines}</ol>{warnings}{understood}' \
+               f'<div class="cites">{"<br>".join(citation_line(p) for p in result.passages)}</div>'
     a, top = result.answer, result.cited_passage
     where = f"《{chat_text(top.report.title)}》"
     if a.section:
@@ -184,8 +204,6 @@ def answer_html(result: Result) -> str:
         items = "".join(f"<li>{chat_text(i.text)}{cite(top.rank)}</li>" for i in a.items)
         return f'根据{where}，共 {len(a.items)} 项：<ol class="items">{items}</ol>{warnings}{understood}' \
                f'<div class="cites">{cites}</div>'
-    span_start, span_end = a.start - a.sentence_start, a.end - a.sentence_start  # offsets within the sentence
-    sentence = chat_text(a.sentence[:span_start]) + f"<b>{chat_text(a.sentence[span_start:span_end])}</b>"
-    sentence += chat_text(a.sentence[span_end:])
+    sentence = bold_span(a)
     verdict = f"<b>{a.verdict}</b>。" if a.verdict else ""
     return f'{verdict}根据{where}：{sentence}{cite(top.rank)}{warnings}{understood}<div class="cites">{cites}</div>'

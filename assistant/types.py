@@ -124,6 +124,7 @@ class Result:
     evidence: tuple[float, float | None] | None = None  # (coverage, cosine) the refusal was decided on
     scope_missing: str | None = None  # 索引中没有…: the report the question names is not indexed
     understood_as: str = ""  # the standalone question answered (a follow-up rewritten, 沪 -> 上海, 26年 -> 2026年)
+    parts: list[Result] = field(default_factory=list)  # one per region when the question names several
 
     @property
     def cited_passage(self) -> Passage | None:
@@ -135,6 +136,8 @@ class Result:
     def cited_answer(self) -> str:
         """The answer for people: 根据《title》（section）：sentence[n], with [n] the passage's rank."""
         p = self.cited_passage
+        if self.parts and not self.abstained:
+            return "\n".join(part_line(r, self.passages) for r in self.parts)
         if self.scope_missing:
             return f"{self.scope_missing}，无法回答这个问题。"
         if self.abstained or p is None:
@@ -155,6 +158,16 @@ class Result:
             "warnings": list(self.warnings),
             "scope_missing": self.scope_missing,
             "understood_as": self.understood_as or self.question,
+            "parts": [{"question": p.question, "abstained": p.abstained, "scope_missing": p.scope_missing,
+                       "answer": p.answer.to_dict() if p.answer else None} for p in self.parts],
             "evidence": None if self.evidence is None else {
                 "coverage": round(float(coverage), 4), "cosine": None if cosine is None else round(float(cosine), 4)},
         }
+
+
+def part_line(part: Result, passages: list[Passage]) -> str:
+    """One region's answer of a several-region question, cited with the rank of its passage in `passages`."""
+    if part.abstained or part.answer is None:
+        return f"{part.question}：{part.scope_missing or '已索引的报告中没有找到能回答的内容'}"
+    p = next(p for p in passages if p.chunk.id == part.answer.chunk_id)
+    return f"{part.question}：根据《{p.report.title}》：{part.answer.sentence}[{p.rank}]"

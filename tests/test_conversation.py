@@ -203,3 +203,18 @@ def test_a_figure_of_another_measure_or_unit_is_not_the_answer(tmp_path):
     assert r.answer.span == "2.76万亿元"
     r = a.ask("2025年四川大熊猫数量增长了多少只？")  # 15个 is not a number of 只
     assert r.abstained and r.answer is None
+
+
+def test_a_question_about_several_regions_gets_one_cited_answer_each(chat_index):
+    r = chat_index.ask("浙江和四川2025年地区生产总值增长目标分别是多少？")
+    assert [(p.question, p.answer.span) for p in r.parts] == [("浙江", "5.5%左右"), ("四川", "5.5%以上")]
+    assert [p.chunk.id for p in r.passages[:2]] == [part.answer.chunk_id for part in r.parts]  # cited first
+    assert r.cited_answer().splitlines() == [
+        f"浙江：根据《2025年浙江省政府工作报告》：{r.parts[0].answer.sentence}[1]",
+        f"四川：根据《2025年四川省政府工作报告》：{r.parts[1].answer.sentence}[2]"]
+    assert [p["answer"]["span"] for p in r.to_dict()["parts"]] == ["5.5%左右", "5.5%以上"]
+    r = chat_index.ask("浙江和西藏2025年地区生产总值增长目标分别是多少？")  # one of them is not indexed
+    assert not r.abstained and r.scope_missing is None
+    assert [(p.question, p.abstained, p.scope_missing) for p in r.parts] == [
+        ("浙江", False, None), ("西藏", True, "索引中没有西藏自治区的报告")]
+    assert resolve("那江苏和四川呢？", [ZJ], TODAY) == "2025年江苏、四川 地区生产总值增长目标是多少？"
