@@ -153,9 +153,12 @@ def understand(question: str, today: dt.date | None = None) -> Query:
     if year_range:
         years = [y for y in years if y not in year_range]
     relative = tuple(word for word in relative_years() if word in text)
+    kind_text = text
     if relative and not years and not year_range:
         now = (today or dt.date.today()).year
         years = [now + relative_years()[w] for w in relative]
+        # 去年 chose the report here ("去年赤字率是多少" asks 2025's figure); it does not also ask for a result
+        kind_text = re.sub("|".join(relative), "", text)
     regions = regions_in(text)
     if not regions and any(h in text for h in national_hints()):
         regions = [NATIONAL]
@@ -165,7 +168,7 @@ def understand(question: str, today: dt.date | None = None) -> Query:
         text=text, tokens=tokens, terms=terms, content_terms=_content(terms, text, regions),
         qtype=question_type(text), unit=asked_unit(text), years=tuple(dict.fromkeys(years)), year_range=year_range,
         regions=tuple(regions), relative=relative, scope_first=_scope_first(text, regions),
-        asked_kind=asked_kind(text), names_report=names_report, wants_list=bool(list_pattern().search(text)),
+        asked_kind=asked_kind(kind_text), names_report=names_report, wants_list=bool(list_pattern().search(text)),
         yes_no=bool(re.search(r"吗[？?]*$|是否|有没有|是不是|还[^，。？]{0,6}吗", text)),
     )
 

@@ -218,3 +218,12 @@ def test_a_question_about_several_regions_gets_one_cited_answer_each(chat_index)
     assert [(p.question, p.abstained, p.scope_missing) for p in r.parts] == [
         ("浙江", False, None), ("西藏", True, "索引中没有西藏自治区的报告")]
     assert resolve("那江苏和四川呢？", [ZJ], TODAY) == "2025年江苏、四川 地区生产总值增长目标是多少？"
+
+
+def test_relative_years_without_a_region_mean_the_state_council_and_do_not_ask_for_a_result(chat_index):
+    assert understand("去年赤字率是多少", TODAY).asked_kind is None  # 去年 picks the report here
+    assert understand("2026年上海报告说去年城镇新增就业多少人", TODAY).asked_kind == "result"
+    r = chat_index.ask("今年赤字率是多少？", today=datetime.date(2021, 3, 5))
+    assert r.answer.span == "3.2%左右" and r.cited_passage.report.title == "2021年国务院政府工作报告"
+    r = chat_index.ask("今年赤字率是多少？", today=TODAY)
+    assert r.abstained and r.scope_missing == "索引中没有2026年的国务院政府工作报告"
