@@ -6,22 +6,21 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
+from .lexicon import CN_NUMERALS, words
 from .types import Chunk, Report
 
-_CN_NUM = "一二三四五六七八九十百零〇"
 HEADING_PATTERNS: list[tuple[int, re.Pattern]] = [
     (0, re.compile(r"^#{1,6}\s+")),  # markdown: level = number of '#'
-    (1, re.compile(rf"^第[{_CN_NUM}\d]+[编章部](?:分)?\s*")),
-    (2, re.compile(rf"^第[{_CN_NUM}\d]+节\s*")),
-    (1, re.compile(rf"^[{_CN_NUM}]+[、．.]\s*")),
-    (2, re.compile(rf"^[（(][{_CN_NUM}]+[)）]\s*")),
+    (1, re.compile(rf"^第[{CN_NUMERALS}\d]+[编章部](?:分)?\s*")),
+    (2, re.compile(rf"^第[{CN_NUMERALS}\d]+节\s*")),
+    (1, re.compile(rf"^[{CN_NUMERALS}]+[、．.]\s*")),
+    (2, re.compile(rf"^[（(][{CN_NUMERALS}]+[)）]\s*")),
     (3, re.compile(r"^\d{1,2}[、．.](?!\d)\s*")),
     (4, re.compile(r"^[（(]\d{1,2}[)）]\s*")),
 ]
 SENTENCE_END = re.compile(r"[。！？；!?;]+[”’」』）)\"']*|\n")
-ENUMERATION = re.compile(rf"(?:[{_CN_NUM}]+是|第[{_CN_NUM}]+[，,、])")
+ENUMERATION = re.compile(rf"(?:[{CN_NUMERALS}]+是|第[{CN_NUMERALS}]+[，,、])")
 SOFT_BREAK = re.compile(r"[，,、：:]")
 _SPACE = " \t\r\n\u3000\ufeff\xa0"
 MAX_HEADING = 60
@@ -61,13 +60,7 @@ def lines_with_offsets(text: str) -> Iterator[tuple[int, int]]:
             yield s, e
 
 
-def _heading_words() -> tuple[str, ...]:
-    path = Path(__file__).parent / "data" / "heading_words.txt"
-    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return tuple(line for line in lines if line and not line.startswith("#"))
-
-
-HEADING_WORDS = _heading_words()
+HEADING_WORDS = words("heading_words.txt")
 _PUNCT = re.compile(r"[，。、；：！？,.;:!?（）()“”\"《》\s]")
 
 

@@ -7,12 +7,12 @@ import hashlib
 import io
 import json
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EmptyCorpus
+from .lexicon import NUMBERED_HEADING, YEAR_NUMBER
 from .regions import issuer_of_title, region_of_title
 from .types import Report
 
@@ -28,10 +28,6 @@ YEAR_FIELDS = ("year", "date", "publish_date")
 REGION_FIELDS = ("region", "province", "city")
 ISSUER_FIELDS = ("issuer", "publisher", "author")
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_SECTION_LINE = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|第[一二三四五六七八九十\d]+[章节])"
-)
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,7 @@ def _looks_like_text(text: str) -> bool:
 def find_year(*texts: str | None) -> int | None:
     for t in texts:
         if t:
-            m = _YEAR.search(str(t))
+            m = YEAR_NUMBER.search(str(t))
             if m:
                 return int(m.group(1))
     return None
@@ -94,7 +90,7 @@ def _title_from_text(text: str) -> str | None:
             continue
         if line.startswith("#"):
             return line.lstrip("#").strip() or None
-        if len(line) <= 60 and not _SECTION_LINE.match(line) and line[-1] not in "。！？；：:，,":
+        if len(line) <= 60 and not NUMBERED_HEADING.match(line) and line[-1] not in "。！？；：:，,":
             return line
         return None
     return None
@@ -102,7 +98,7 @@ def _title_from_text(text: str) -> str | None:
 
 def make_report(text: str, source: str, title: str, year=None, region=None, issuer=None) -> Report:
     digest = sha256_text(text)
-    years = tuple(sorted({int(y) for y in _YEAR.findall(title)}))
+    years = tuple(sorted({int(y) for y in YEAR_NUMBER.findall(title)}))
     year = find_year(year) or (years[0] if years else None)
     if year and year not in years:
         years = tuple(sorted({*years, year}))
