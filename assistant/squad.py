@@ -74,7 +74,8 @@ def run_squad(data: str | Path, workdir: str | Path, limit: int | None = None, t
                         progress=progress)
     build_s = time.perf_counter() - t0
     # every question here is answerable: measure retrieval and extraction, not refusal
-    a.answer_params = replace(a.answer_params, min_coverage=0.0, refuse_without_figure=False)
+    a.answer_params = replace(a.answer_params, min_coverage=0.0, refuse_without_figure=False, refuse_other_kind=False,
+                              refuse_missing_scope=False)
     ranks, sent, em, f1, lat = [], [], [], [], []
     for item in items:
         t = time.perf_counter()
