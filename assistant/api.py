@@ -51,7 +51,7 @@ from .index import (
     read_manifest,
 )
 from .ingest import FieldMap, load_reports, unique_path
-from .lexicon import NATIONAL, provinces
+from .lexicon import NATIONAL, region_forms
 from .qtypes import measure_fits
 from .query import MAX_QUESTION_CHARS, Query, normalise_question, understand
 from .search import Filters, Hit, SearchParams, missing_scope, search, with_index_regions
@@ -177,10 +177,9 @@ class Assistant:
         hits = search(self.index, query, qvec, k, filters, params)
         missing = missing_scope(self.index, query, filters) if self.answer_params.refuse_missing_scope else None
         if missing:  # never answer from another report as if it were the one named
-            result = Result(query.text, True, None, self._passages(query, hits), scope_missing=missing)
-            for p in result.passages:
-                p.low_confidence = True
-            result.warnings = [f"{missing}；下面是其他报告中最接近的段落，仅供参考，不是所问报告的内容"]
+            result = refused(query, self._passages(query, hits), None,
+                             f"{missing}；下面是其他报告中最接近的段落，仅供参考，不是所问报告的内容")
+            result.scope_missing = missing
             return result
         return self._compose(query, hits, qvec)
 
@@ -213,34 +212,24 @@ class Assistant:
         best = max(scoped, key=lambda i: sentences[i][2] - i * (
             ap.same_report_penalty if passages[i].chunk.doc_id == top_doc else ap.rank_penalty))
         if best:  # the passage with the answering sentence is cited first
-            passages.insert(0, passages.pop(best))
+            cite_first(passages, passages[best])
             hits = [hits[best], *hits[:best], *hits[best + 1 :]]
-            for rank, p in enumerate(passages, 1):
-                p.rank = rank
         top = passages[0]
         s, e, _ = sentences[best]
         evidence = self.evidence(hits, query, qvec)
         items, listed = self._list_answer(query, passages, top.chunk.start + s) if query.wants_list else ([], None)
         if items and listed is not top:  # the passage holding the list is cited first
-            passages.remove(listed)
-            passages.insert(0, listed)
-            for rank, p in enumerate(passages, 1):
-                p.rank = rank
-            top = listed
+            top = cite_first(passages, listed)
             s, e, _ = best_sentence(top.chunk.text, query, self.index.bm25, top.report.title, ap, top.chunk.section)
         # a list question is refused only when no passage holds a list (and the passages are off-topic)
         if self.refuses(*evidence) and not (items and self._section_matches(query, top.chunk.section)):
-            for p in passages:
-                p.low_confidence = True
-            return Result(query.text, True, None, passages, evidence=evidence)
+            return refused(query, passages, evidence)
         span = None if items else answer_span(top.chunk.text[s:e], query, ap)
         if span is not None and ap.refuse_other_kind and kind_fit(
                 lead_in(top.chunk.text, s) + top.chunk.text[s:e], top.chunk.section, query) < 0:
-            for p in passages:  # a target asked, only a result found (or the reverse): not the figure asked for
-                p.low_confidence = True
+            # a target asked, only a result found (or the reverse): not the figure asked for
             asked, found = KIND_ZH[query.asked_kind], KIND_ZH["result" if query.asked_kind == "target" else "target"]
-            return Result(query.text, True, None, passages, evidence=evidence,
-                          warnings=[f"找到的数字是{found}，不是所问的{asked}"])
+            return refused(query, passages, evidence, f"找到的数字是{found}，不是所问的{asked}")
         # a figure of the wrong unit or measure, or (where that would be refused) no figure at all: the best
         # sentence that holds the asked kind of figure and names the key term answers instead
         if query.qtype == "number" and not items and (
@@ -252,15 +241,9 @@ class Assistant:
                 span = None if ap.refuse_without_figure else span  # not refusing: the nearest figure is all there is
             else:
                 listed, s, e, span = fitting
-                passages.remove(listed)
-                passages.insert(0, listed)
-                for rank, p in enumerate(passages, 1):
-                    p.rank = rank
-                top = listed
+                top = cite_first(passages, listed)
         if span is None and not items and query.qtype == "number" and ap.refuse_without_figure:
-            for p in passages:  # 多少 asked, and the best sentence holds no figure: nothing to answer with
-                p.low_confidence = True
-            return Result(query.text, True, None, passages, evidence=evidence)
+            return refused(query, passages, evidence)  # 多少 asked, and no sentence holds the figure
         a_start, a_end = (s + span.start, s + span.end) if span else (s, e)
         base = top.chunk.start  # chunk offsets -> report offsets
         marks = [Highlight(max(0, i.start - base), min(len(top.chunk.text), i.end - base), "item")
@@ -311,9 +294,10 @@ class Assistant:
             weights = term_weights(query.terms, self.index.bm25, p.report.title, ap)
             for s, e in sentence_spans(p.chunk.text, 0, len(p.chunk.text)):
                 span = answer_span(p.chunk.text[s:e], query, ap)
+                read = lead_in(p.chunk.text, s) + p.chunk.text[s:e]
                 if span and self._measure_fits(p.chunk.text[s + span.start : s + span.end], query) and (
-                        key is None or key in lead_in(p.chunk.text, s) + p.chunk.text[s:e]):
-                    score = sentence_score(lead_in(p.chunk.text, s) + p.chunk.text[s:e], weights, query.qtype, ap)
+                        key is None or key in read):
+                    score = sentence_score(read, weights, query.qtype, ap)
                     found.append((score - rank * ap.same_report_penalty, -rank, p, s, e, span))
         if not found:
             return None
@@ -410,6 +394,22 @@ def remove_report(index_dir: str | Path, doc_id: str, current: Assistant | None 
     return report, fresh, moved
 
 
+def cite_first(passages: list[Passage], passage: Passage) -> Passage:
+    """Move `passage` to the front (it holds the answer) and number the passages again; returns it."""
+    passages.remove(passage)
+    passages.insert(0, passage)
+    for rank, p in enumerate(passages, 1):
+        p.rank = rank
+    return passage
+
+
+def refused(query: Query, passages: list[Passage], evidence: tuple[float, float | None], *warnings: str) -> Result:
+    """No answer: the passages stay, marked low-confidence, with why in `warnings`."""
+    for p in passages:
+        p.low_confidence = True
+    return Result(query.text, True, None, passages, evidence=evidence, warnings=list(warnings))
+
+
 def merge_parts(parts: list[Result], k: int) -> Result:
     """One result for a question naming several regions: each region's answer (`parts`), their cited passages
     first and the rest after, ranked again so every part's [n] points at its own passage."""
@@ -432,7 +432,7 @@ def asks_each(text: str, regions: list[str]) -> bool:
     second one as part of what it asks (深圳与香港合作的项目)."""
     if "分别" in text or "各自" in text:
         return True
-    forms = "|".join(re.escape(f) for r in regions for f in (*provinces().get(r, ()), r))
+    forms = "|".join(re.escape(f) for r in regions for f in region_forms(r))
     return bool(re.search(rf"(?:{forms})(?:省|市)?\s*(?:和|与|及|以及|、|，|,)\s*(?:{forms})", text)) and not re.search(
         r"合作|之间|往来|对口|协同|一体化", text)
 

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .lexicon import NATIONAL, provinces
+from .lexicon import NATIONAL, YEAR, region_forms
 from .query import Query, understand
 
 # a turn that leans on the one before: 那…呢, 还有…, 换成…, or a bare ending in 呢
@@ -44,9 +44,9 @@ def topic_of(query: Query) -> str:
     """The question without where it looks: 浙江省2025年地区生产总值增长目标是多少？ -> 地区生产总值增长目标是多少？"""
     text = query.text
     for r in query.regions:
-        for form in (provinces().get(r, ()) + (r + "市", r)) if r != NATIONAL else ("国务院", "全国"):
+        for form in region_forms(r) if r != NATIONAL else ("国务院", "全国"):
             text = text.replace(form, "")
-    text = re.sub(r"(?:19|20)\d{2}\s*年?度?|今年|去年|明年|前年", "", text)
+    text = re.sub(rf"{YEAR}\s*年?度?|今年|去年|明年|前年", "", text)
     text = re.sub(r"(?:国务院)?政府工作报告|人民政府|报告", "", text)
     return re.sub(r"^[\s的中里，,、提出说]+", "", text).strip() or query.text
 

@@ -73,6 +73,17 @@ def cities() -> dict[str, str]:
     return {row[0]: row[1] for row in table("cities.tsv")}
 
 
+def region_forms(region: str) -> tuple[str, ...]:
+    """How a region is written, longest first: 四川 -> (四川省, 四川); a city -> (深圳市, 深圳)."""
+    return provinces().get(region) or (region + "市", region)
+
+
+@cache
+def place_names() -> frozenset[str]:
+    """Every written form of every province and city."""
+    return frozenset({f for forms in provinces().values() for f in forms} | {f for c in cities() for f in region_forms(c)})
+
+
 @cache
 def national_hints() -> tuple[str, ...]:
     return words("national_hints.txt")
@@ -89,8 +100,7 @@ def relative_years() -> dict[str, int]:
 @cache
 def scope_words() -> frozenset[str]:
     """Words that name where to look (a year, a region, the report) rather than what is asked."""
-    forms = {form for fs in provinces().values() for form in fs}
-    return frozenset(forms | set(cities()) | {c + "市" for c in cities()} | set(words("scope_words.txt")))
+    return place_names() | set(words("scope_words.txt"))
 
 
 def is_scope_word(token: str) -> bool:

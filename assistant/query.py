@@ -5,23 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
-from functools import cache
 
 from .lexicon import (
     ARABIC_YEAR,
     CHINESE_YEAR,
     FULLWIDTH_DIGITS,
     NATIONAL,
+    YEAR,
     YEAR_RANGE,
     asked_kinds,
     chinese_year,
-    cities,
     fillers,
     is_scope_word,
     list_pattern,
     national_hints,
+    place_names,
     provinces,
     region_aliases,
+    region_forms,
     relative_years,
     report_words,
     synonyms,
@@ -62,7 +63,7 @@ class Query:
         if self.national:
             return "国务院"
         if len(self.regions) == 1:
-            return provinces().get(self.regions[0], (self.regions[0] + "市",))[0] + "人民政府"
+            return region_forms(self.regions[0])[0] + "人民政府"
         return None
 
     @property
@@ -109,14 +110,9 @@ def _full_year(m: re.Match, yy: int) -> str:
     """26年 -> 2026年 where it stands as a year: at the start, after punctuation or a place (深圳21年);
     not in 近10年 / 用了20年."""
     before = m.string[: m.start()]
-    if before and before[-1] not in _YEAR_BEFORE and not before.endswith(_place_forms()):
+    if before and before[-1] not in _YEAR_BEFORE and not before.endswith(tuple(place_names())):
         return m.group(0)
     return f"{20 if int(m.group(1)) <= yy + 1 else 19}{m.group(1)}年"
-
-
-@cache
-def _place_forms() -> tuple[str, ...]:
-    return tuple({f for forms in provinces().values() for f in forms} | set(cities()) | {c + "市" for c in cities()})
 
 
 def _replace_unless_part(text: str, word: str, wording: str) -> str:
@@ -180,12 +176,12 @@ def asked_kind(text: str) -> str | None:
 
 def _content(terms: tuple[str, ...], text: str, regions: list[str]) -> tuple[str, ...]:
     """The terms that are not scope: not a scope word, and not a piece of a region's name (内蒙 of 内蒙古)."""
-    forms = [f for r in regions for f in provinces().get(r, (r,)) + (r,) if f in text]
+    forms = [f for r in regions for f in region_forms(r) if f in text]
     return tuple(t for t in terms if not is_scope_word(t) and not any(t in f for f in forms))
 
 
 def _scope_first(text: str, regions: list[str]) -> bool:
-    if re.match(r"^(?:在|请问|关于)?\S{0,2}(?:(?:19|20)\d{2}|[一二〇零○]{4})年", text):
+    if re.match(rf"^(?:在|请问|关于)?\S{{0,2}}(?:{YEAR}|[一二〇零○]{{4}})年", text):
         return True
     return any(text.find(form) in (0, 1, 2) for r in regions
-               for form in (national_hints() if r == NATIONAL else provinces().get(r, (r,)) + (r,)))
+               for form in (national_hints() if r == NATIONAL else region_forms(r)))
