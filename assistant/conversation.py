@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from .lexicon import NATIONAL, YEAR, region_forms
 from .query import Query, understand
@@ -21,12 +20,6 @@ _DETAIL = re.compile(r"^(?:那么?)?(?:具体|详细|展开|都|主要)?(?:有�
                      r"如何实现|怎么实现|为什么|为何|采取了?什么|有什么)(?:具体)?(?:措施|举措|做法|办法|安排|工作|任务|内容|方面)?"
                      r"(?:呢|的|吗)?[？?。！!]*$|^(?:具体|详细)(?:说说|讲讲|介绍一下|来说)|^(?:怎么做的|为什么)")
 _WH_TAIL = re.compile(r"(?:是|为|有)?(?:多少|几[个项家所条名位次倍年天]?|哪些|什么|哪个|怎样|如何)[^，。？]*[？?]*$")
-
-
-@dataclass(frozen=True)
-class Turn:
-    question: str
-    query: Query
 
 
 def scope_prefix(query: Query) -> str:
@@ -83,18 +76,21 @@ def standalone(question: str, previous: Query | None, today: dt.date | None = No
     return f"{scope} {topic_of(previous)}".strip()
 
 
+KEEP_TURNS = 5  # earlier turns a follow-up is read against; each is kept as understood, so it stands alone
+
+
 class Conversation:
     """A chat with an Assistant: each question may lean on the turns before it."""
 
-    def __init__(self, assistant, today: dt.date | None = None, keep: int = 5) -> None:
+    def __init__(self, assistant, today: dt.date | None = None, keep: int = KEEP_TURNS) -> None:
         self.assistant = assistant
         self.today = today
         self.keep = keep
-        self.turns: list[Turn] = []
+        self.understood: list[str] = []  # the last turns as they were understood (standalone questions)
 
     def ask(self, question: str, **kwargs):
-        result = self.assistant.ask(question, history=[t.question for t in self.turns], today=self.today, **kwargs)
-        self.turns = [*self.turns, Turn(result.understood_as, understand(result.understood_as, self.today))][-self.keep:]
+        result = self.assistant.ask(question, history=self.understood, today=self.today, **kwargs)
+        self.understood = [*self.understood, result.understood_as][-self.keep:]
         return result
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from .compare import CELL_HEADERS
+from .conversation import KEEP_TURNS
 from .errors import AssistantError, BadQuestion
 from .library import Library
 from .render import CSS, HEAD, answer_html, chat_text, passages_html
@@ -195,7 +196,8 @@ def make_app(library: Library):
         if not question or not question.strip():
             return "", history, gr.update(), None, state
         try:
-            earlier = [t["question"] for t in turns if not t.get("error")]
+            # the turns as understood stand alone, so the last few carry the whole chat's context
+            earlier = [t.get("understood_as") or t["question"] for t in turns if not t.get("error")][-KEEP_TURNS:]
             result = ask(library, question, k, reports, year_from, year_to, history=earlier)
         except AssistantError as e:
             history += [{"role": "user", "content": chat_text(question)},
