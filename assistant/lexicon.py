@@ -36,7 +36,6 @@ def table(name: str) -> tuple[tuple[str, ...], ...]:
 CN_NUMERALS = "一二三四五六七八九十百零〇"  # what numbers sections and list items (一、 （二） 三是)
 CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "Ｏ": "0", "一": "1", "二": "2", "三": "3", "四": "4",
              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 YEAR = r"(?:19|20)\d{2}"
 YEAR_NUMBER = re.compile(rf"(?<!\d)({YEAR})(?!\d)")
 ARABIC_YEAR = re.compile(rf"(?<!\d)({YEAR})\s*(?:年|年度)?")
@@ -45,6 +44,47 @@ YEAR_RANGE = re.compile(rf"(?<!\d)({YEAR})\s*(?:年)?\s*[-—–~～至到]\s*({
 NUMBERED_HEADING = re.compile(
     rf"^\s*(?:[{CN_NUMERALS}]+[、．.]|[（(][{CN_NUMERALS}\d]+[)）]|\d+[.、．]|第[{CN_NUMERALS}\d]+[章节编部])"
 )
+
+
+_CN_VALUE = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_LARGE = {"万": 10_000, "亿": 100_000_000}
+CN_NUMBER = re.compile(r"[零〇○一二两三四五六七八九十百千万亿]+(?:点[零〇○一二三四五六七八九]+)?")
+
+
+def cn_number(text: str) -> float | None:
+    """二十 -> 20, 一百四十一 -> 141, 三亿六千万 -> 360000000, 八千亿 -> 8e11, 十二点三 -> 12.3, 一九八五 -> 1985
+    (digit by digit when there is no 十/百/千); None when `text` is not a Chinese numeral."""
+    if not text or not CN_NUMBER.fullmatch(text):
+        return None
+    whole, _, decimals = text.partition("点")
+    if not any(c in _CN_SMALL or c in _CN_LARGE for c in whole):
+        value = float("".join(str(_CN_VALUE[c]) for c in whole)) if whole else 0.0
+    else:
+        value = _cn_integer(whole)
+        if value is None:
+            return None
+    if decimals:
+        value += float("0." + "".join(str(_CN_VALUE[c]) for c in decimals))
+    return value
+
+
+def _cn_integer(text: str) -> float | None:
+    total, section, digit = 0.0, 0.0, None
+    for c in text:
+        if c in _CN_VALUE:
+            digit = _CN_VALUE[c]
+        elif c in _CN_SMALL:
+            section += (1 if digit is None else digit) * _CN_SMALL[c]
+            digit = None
+        else:  # 万 / 亿 scale everything before them in their section
+            section += digit or 0
+            if section == 0 and total == 0:
+                return None
+            total = (total + section) * _CN_LARGE[c] if c == "亿" or total < _CN_LARGE[c] else total + section * _CN_LARGE[c]
+            section, digit = 0.0, None
+    return total + section + (digit or 0)
 
 
 def chinese_year(s: str) -> int:

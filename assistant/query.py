@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from .lexicon import (
     ARABIC_YEAR,
     CHINESE_YEAR,
-    FULLWIDTH_DIGITS,
     NATIONAL,
     YEAR,
     YEAR_RANGE,
@@ -27,6 +26,7 @@ from .lexicon import (
     report_words,
     synonyms,
 )
+from .normalise import normalise_question
 from .qtypes import QUESTION_WORD, asked_unit, question_type
 from .regions import regions_in
 
@@ -74,10 +74,6 @@ class Query:
     def scoped(self, **changes) -> Query:
         """The same question with other years or regions (a report the question names may be missing)."""
         return replace(self, **changes)
-
-
-def normalise_question(text: str) -> str:
-    return text.translate(FULLWIDTH_DIGITS).strip()
 
 
 def question_terms(tokens: list[str] | tuple[str, ...]) -> list[str]:
