@@ -251,7 +251,8 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
         if p.is_dir():
             found = [f for f in sorted(p.rglob("*"))
                      if f.is_file() and f.suffix.lower() in SUFFIXES and f.stem.lower() not in NOT_REPORTS
-                     and not any(part.startswith(".") for part in f.relative_to(p).parts)]  # .trash/, .git/
+                     and not any(part.startswith(".") for part in f.relative_to(p).parts)  # .trash/, .git/, .incoming/
+                     and inside(f, p)]
         elif p.is_file():
             found = [p]
         else:
@@ -261,6 +262,16 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             if f.resolve() not in seen:  # a file given itself and inside a given folder is read once
                 seen.add(f.resolve())
                 yield f
+
+
+def inside(f: Path, folder: Path) -> bool:
+    """The file is really in the folder: a symlink to a file elsewhere (corpus/passwd.txt -> /etc/passwd) would
+    show that file to every user of the page, so it is skipped with a warning."""
+    if folder.resolve() in f.resolve().parents:
+        return True
+    log.warning("%s links to %s, outside %s/; skipped (copy the file into the folder to index it)",
+                f, f.resolve(), folder)
+    return False
 
 
 def load_file(path: Path, fields: FieldMap = FieldMap()) -> list[Report]:

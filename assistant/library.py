@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import re
 import shutil
 import threading
@@ -45,20 +48,43 @@ def safe_name(name: str) -> str:
     return stem + suffix
 
 
+INCOMING = ".incoming"  # uploads staged beside the reports; a dot-folder, so never read as reports
+
+
 def save_upload(src: str | Path, original_name: str, corpus: str | Path, max_bytes: int | None = None) -> Path:
     """Copy an uploaded file into the corpus under a sanitised, non-clashing name (at most MAX_UPLOAD_BYTES)."""
+    src, corpus = Path(src), Path(corpus)
+    staged = stage_upload(src, original_name, corpus, max_bytes)
+    target = unique_path(corpus / staged.name.split("-", 1)[1])
+    os.replace(staged, target)
+    return target
+
+
+def stage_upload(src: str | Path, original_name: str, corpus: str | Path, max_bytes: int | None = None) -> Path:
+    """Copy an upload into corpus/.incoming/ as <content hash>-<sanitised name>: checked, outside the reports."""
     src, corpus = Path(src), Path(corpus)
     max_bytes = MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
     name = safe_name(original_name)
     size = src.stat().st_size
     if size > max_bytes:
         raise UploadRejected(f"{original_name}：{size / 1e6:.1f} MB，超过 {max_bytes / 1e6:.0f} MB 的上限")
-    corpus.mkdir(parents=True, exist_ok=True)
-    target = unique_path(corpus / name)
-    if target.resolve().parent != corpus.resolve():
+    incoming = corpus / INCOMING
+    incoming.mkdir(parents=True, exist_ok=True)
+    staged = incoming / f"{file_hash(src)}-{name}"
+    if staged.resolve().parent != incoming.resolve():
         raise UploadRejected(f"{original_name}：会被写到报告文件夹之外，已拒绝")
-    shutil.copyfile(src, target)
-    return target
+    tmp = staged.with_name(staged.name + ".part")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, staged)
+    return staged
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -78,6 +104,7 @@ class Library:
         self.index_dir = Path(index_dir)
         self.assistant = assistant
         self._build_lock = threading.Lock()
+        self._add_lock = threading.Lock()  # one upload at a time: each tab's message is about its own files
 
     def reload_if_rebuilt(self) -> bool:
         """Pick up an index another process (assistant index / watch) wrote; True if it changed."""
@@ -123,34 +150,36 @@ class Library:
             return fresh.stats
 
     def add(self, uploads: list[tuple[str, str]], progress=None) -> AddOutcome:
-        """Check each upload (name, type, size, readable, not indexed already), keep the good ones in the
-        corpus folder and rebuild once. Rejected files are not kept; the temporary upload copies are
-        deleted in every outcome."""
-        out, saved = AddOutcome(), []
-        try:
+        """Add uploaded files as one transaction: each is checked (name, type, size, readable, not indexed already)
+        and staged in corpus/.incoming/; the good ones move into the corpus and the index is rebuilt once. If the
+        rebuild fails they leave the corpus again; a crash in between is finished at the next start (`recover`).
+        Uploads are serialised: two tabs adding at once each get a true message. The uploaded files themselves
+        (Gradio's cache) are left alone: another tab may be reading the same one."""
+        with self._add_lock:
+            out, moved = AddOutcome(), []
             seen = set(self.assistant.index.reports)
-            for src, name in uploads:
-                path, titles = self._accept(src, name, seen, out.messages)
-                if path:
-                    saved.append(path)
-                    out.added += titles
-            if saved:
-                try:
-                    out.stats = self.rebuild(progress)
-                except BaseException:
-                    for p in saved:  # a file that breaks the build does not stay behind in the corpus
-                        p.unlink(missing_ok=True)
-                    raise
-        finally:
-            for src, _ in uploads:
-                Path(src).unlink(missing_ok=True)
-        return out
+            try:
+                for src, name in uploads:
+                    staged, titles = self._accept(src, name, seen, out.messages)
+                    if staged:
+                        moved.append(self._move_in(staged))
+                        out.added += titles
+                if moved:
+                    try:
+                        out.stats = self.rebuild(progress)
+                    except BaseException:
+                        for p in moved:  # a file that breaks the build does not stay behind in the corpus
+                            p.unlink(missing_ok=True)
+                        raise
+            finally:
+                self._clear_journal()
+            return out
 
     def _accept(self, src: str, name: str, seen: set[str], messages: list[str]) -> tuple[Path | None, list[str]]:
         from .ingest import Unreadable, load_file
 
         try:
-            path = save_upload(src, name, self.corpus)
+            staged = stage_upload(src, name, self.corpus)
         except UploadRejected as e:
             messages.append(str(e))
             return None, []
@@ -158,18 +187,65 @@ class Library:
             messages.append(f"{name}：无法保存（{e.strerror}）")
             return None, []
         try:
-            reports = load_file(path)
+            reports = load_file(staged)
         except (Unreadable, OSError) as e:
-            path.unlink(missing_ok=True)
+            staged.unlink(missing_ok=True)
             messages.append(f"{name}：无法读取（{unreadable_zh(str(e))}），未添加")
             return None, []
         new = [r for r in reports if r.doc_id not in seen]
         if not new:
-            path.unlink(missing_ok=True)
+            staged.unlink(missing_ok=True)
             messages.append(f"{name}：《{reports[0].title}》已在索引中，未重复添加")
             return None, []
         seen.update(r.doc_id for r in new)
-        return path, [r.title for r in new]
+        return staged, [r.title for r in new]
+
+    def _move_in(self, staged: Path) -> Path:
+        """Move a staged upload into the corpus, first noting where (the journal a crash is recovered from).
+        The same bytes already there under that name are not copied again."""
+        name = staged.name.split("-", 1)[1]
+        target = self.corpus / name
+        if target.exists() and file_hash(target) != staged.name.split("-", 1)[0]:
+            target = unique_path(target)
+        journal = staged.with_name(staged.name + ".json")
+        journal.write_text(json.dumps({"target": target.name}, ensure_ascii=False), encoding="utf-8")
+        os.replace(staged, target)
+        return target
+
+    def _clear_journal(self) -> None:
+        """Empty corpus/.incoming/ (and remove it): every staged upload is in the corpus or given up."""
+        incoming = self.corpus / INCOMING
+        if incoming.is_dir():
+            for p in incoming.iterdir():
+                p.unlink(missing_ok=True)
+            incoming.rmdir()
+
+    def recover(self) -> list[str]:
+        """Finish what a crashed upload left: staged files are removed, and files it had moved into the corpus
+        are indexed now (one rebuild). Returns one line per file, also logged."""
+        incoming = self.corpus / INCOMING
+        if not incoming.is_dir():
+            return []
+        lines, moved = [], []
+        for journal in sorted(incoming.glob("*.json")):
+            try:
+                target = self.corpus / json.loads(journal.read_text(encoding="utf-8"))["target"]
+            except (OSError, ValueError, KeyError):
+                continue
+            if target.exists():
+                moved.append(target)
+        for p in sorted(incoming.iterdir()):
+            if p.suffix != ".json":
+                lines.append(f"上次中断的上传 {p.name.split('-', 1)[-1].removesuffix('.part')} 未完成，已删除暂存文件")
+        if moved:
+            self.rebuild()
+            indexed = {Path(r.source).name for r in self.assistant.index.reports.values()}
+            lines += [f"上次中断的上传 {p.name} 已完成索引" if p.name in indexed else
+                      f"上次中断的上传 {p.name} 无法索引，已保留在报告文件夹中" for p in moved]
+        self._clear_journal()
+        for line in lines:
+            log.warning(line)
+        return lines
 
     def remove(self, doc_id: str, progress=None):
         """Take a report out of the index; its file moves to .trash/ in its folder. Returns (report, moved_to)."""

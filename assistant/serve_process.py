@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -17,9 +18,9 @@ def free_port() -> int:
 
 
 def start_serve(index: str | Path, port: int, corpus: str | Path | None = None, cwd: str | Path | None = None,
-                timeout: float = 300, output=subprocess.DEVNULL) -> subprocess.Popen:
+                timeout: float = 300, output=subprocess.DEVNULL, extra: tuple[str, ...] = ()) -> subprocess.Popen:
     """Start `python -m assistant serve` and return once its page answers; its output is in the error."""
-    args = [sys.executable, "-m", "assistant", "serve", "--index", str(index), "--port", str(port)]
+    args = [sys.executable, "-m", "assistant", "serve", "--index", str(index), "--port", str(port), *extra]
     if corpus is not None:
         args += ["--corpus", str(corpus)]
     proc = subprocess.Popen(args, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, text=True)
@@ -27,6 +28,8 @@ def start_serve(index: str | Path, port: int, corpus: str | Path | None = None, 
     while time.time() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
+            return proc
+        except urllib.error.HTTPError:  # 401 behind --auth: answering
             return proc
         except OSError:
             if proc.poll() is not None:

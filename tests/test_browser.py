@@ -362,3 +362,60 @@ def test_remove_asks_first_then_the_report_no_longer_answers(page, server):
     page.get_by_role("tab", name="问答").click()
     ask(page, "链接测试报告的完整版本请见哪里？")
     assert all("网页链接测试报告" not in t for t in page.locator("#passages .card .head").all_inner_texts())
+
+
+def _english_words(pg) -> set[str]:
+    """Latin words the page shows outside report data (titles, passages, the chat's answers)."""
+    text = pg.evaluate("""() => {
+        const skip = '#passages, #chat .message, #reports, #remove-choice, code, script, style';
+        const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), out = [];
+        while (walk.nextNode()) {
+            const el = walk.currentNode.parentElement;
+            if (el && !el.closest(skip) && el.offsetParent !== null) out.push(walk.currentNode.textContent);
+        }
+        for (const el of document.querySelectorAll('[placeholder], [aria-label], [title]'))
+            if (el.offsetParent !== null && !el.closest(skip))
+                out.push(el.getAttribute('placeholder') || '', el.getAttribute('aria-label') || '');
+        return out.join(' '); }""")
+    return set(re.findall(r"[A-Za-z]{2,}", text)) - {"API", "CSV", "MB", "Markdown", "csv", "docx", "html", "htm", "jsonl",
+                                                     "md", "pdf", "txt"}
+
+
+def test_an_english_browser_gets_the_chinese_page_also_while_uploading(page, server, tmp_path):
+    pg = page.browser_.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US").new_page()
+    pg.goto(server[0])
+    pg.wait_for_selector("#question textarea")
+    pg.get_by_role("tab", name="报告").click()
+    pg.wait_for_timeout(500)
+    assert _english_words(pg) == set(), "报告 tab"  # Drop File Here / Click to Upload
+    report = tmp_path / "2027年示例区营商环境报告.txt"
+    report.write_text("2027年示例区营商环境报告\n一、总体情况\n" + "示例区新登记经营主体增长。" * 400, encoding="utf-8")
+    pg.set_input_files("#upload input[type=file]", str(report))
+    pg.click("#add")
+    seen = set()
+    for _ in range(120):  # what the page shows while it stages, embeds and rebuilds
+        seen |= _english_words(pg)
+        if "已添加" in pg.locator("#status").inner_text():
+            break
+        pg.wait_for_timeout(100)
+    assert "已添加" in pg.locator("#status").inner_text() and seen == set()
+    pg.close()
+
+
+def test_on_a_phone_nothing_covers_the_chat_and_the_placeholder_fits(page, server):
+    phone = page.browser_.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True).new_page()
+    phone.goto(server[0])
+    phone.wait_for_selector("#question textarea")
+    ask(phone, "深圳高新区在2021年度国家高新区评价中综合排名第几？")
+    layout = phone.evaluate("""() => {
+        const box = document.querySelector('#question textarea'), style = getComputedStyle(box);
+        const ctx = document.createElement('canvas').getContext('2d');
+        ctx.font = style.font;
+        const first = document.querySelector('#chat .message').getBoundingClientRect();
+        const labels = [...document.querySelectorAll('#chat label, #chat [data-testid=block-label]')]
+            .filter(l => l.offsetParent !== null).map(l => l.getBoundingClientRect());
+        return {placeholder: ctx.measureText(box.placeholder).width,
+                room: box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+                covered: labels.some(l => l.bottom > first.top && l.top < first.bottom)}; }""")
+    assert layout["placeholder"] <= layout["room"] and not layout["covered"], layout
+    phone.close()

@@ -146,10 +146,10 @@ def test_uploads_keep_every_earlier_report_and_reject_junk(tmp_path, fake, monke
                             "bin.txt：无法读取（二进制文件，不是文本），未添加", "empty.txt：无法读取（空文件），未添加",
                             "run.exe：不支持的文件类型 .exe，支持 .csv .docx .htm .html .jsonl .md .pdf .txt"]
     assert sorted(p.name for p in corpus.iterdir()) == sorted([SEED.name, "b.txt"])
-    assert list((tmp_path / "gradio-tmp").iterdir()) == []  # temporary copies deleted in every outcome
+    assert not (corpus / ".incoming").exists()  # staged copies removed in every outcome
     monkeypatch.setattr("assistant.library.MAX_UPLOAD_BYTES", 10)
     out = library.add([(upload("big.txt", REPORT_B.encode() + b"x"), "big.txt")])
-    assert out.messages == ["big.txt：0.0 MB，超过 0 MB 的上限"] and list((tmp_path / "gradio-tmp").iterdir()) == []
+    assert out.messages == ["big.txt：0.0 MB，超过 0 MB 的上限"] and not (corpus / ".incoming").exists()
 
 
 def test_library_remove_is_honest(tmp_path, fake):
