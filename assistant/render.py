@@ -36,7 +36,7 @@ a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 """
 
 # [n] in the chat scrolls to its card and flashes it (the chat's links are plain anchors; this adds the flash)
-HEAD = """<script>
+HEAD = r"""<script>
 document.addEventListener("click", (e) => {
   const a = e.target.closest && e.target.closest("a.cite");
   if (!a) return;
@@ -49,6 +49,35 @@ document.addEventListener("click", (e) => {
   void card.offsetWidth;
   card.classList.add("flash");
 }, true);
+// Gradio's tooltips and screen-reader labels are English in every locale: said in Chinese
+const ZH_LABELS = {"Copy table data": "复制表格", "Fullscreen": "全屏", "Exit fullscreen": "退出全屏",
+  "Click to upload or drop files": "点击上传或拖入文件", "Table actions": "表格操作", "Dataframe": "表格",
+  "Gradio footer navigation": "页脚", "Copy message": "复制消息", "Copy": "复制", "Like": "有用", "Dislike": "没用",
+  "Clear": "清除", "Download": "下载", "Remove": "移除", "Copied!": "已复制", "common.upload": "上传",
+  "File upload": "上传文件"};
+function zhLabels(root) {
+  for (const el of root.querySelectorAll ? root.querySelectorAll("[title], [aria-label]") : []) {
+    for (const a of ["title", "aria-label"]) {
+      const v = el.getAttribute(a);
+      if (v && ZH_LABELS[v]) el.setAttribute(a, ZH_LABELS[v]);
+    }
+  }
+}
+// ...and so are a few of its status lines (upload, queue)
+const ZH_TEXT = [[/^\s*Uploading\s+(\d+)\s+files?\.*\s*$/, "正在上传 $1 个文件…"],
+  [/^\s*In queue:?\s*(\d+)\s+of\s+(\d+)\s*$/, "排队中：第 $1 个，共 $2 个"], [/^\s*processing\s*$/, "处理中"]];
+function zhText(root) {
+  const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const t = walk.currentNode, v = t.textContent;
+    for (const [re, zh] of ZH_TEXT) if (re.test(v)) t.textContent = v.replace(re, zh);
+  }
+}
+new MutationObserver((ms) => ms.forEach((m) => {
+  const root = m.type === "characterData" ? m.target.parentNode : (m.target.parentNode || m.target);
+  if (root) { zhLabels(root); zhText(root); }
+})).observe(document.documentElement, {subtree: true, childList: true, characterData: true, attributes: true,
+                                       attributeFilter: ["title", "aria-label"]});
 </script>"""
 
 

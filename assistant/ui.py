@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .compare import CELL_HEADERS
 from .conversation import KEEP_TURNS
+from .edge import ChinesePage, EdgeGuard, checked_ask_args
 from .errors import AssistantError, BadQuestion
 from .library import Library
 from .render import CSS, HEAD, answer_html, chat_text, passages_html
@@ -18,7 +19,6 @@ from .search import Filters
 
 log = logging.getLogger(__name__)
 
-MAX_K = 50
 EXAMPLES = [
     "深圳高新区在2021年度国家高新区评价中综合排名第几？",
     "累计布局建设了多少家创新载体？",
@@ -33,22 +33,12 @@ EMPTY_CHAT = {"history": [], "turns": [], "passages": ""}
 def ask(library: Library, question: str, k: int = 5, reports: list[str] | None = None,
         year_from: int | None = None, year_to: int | None = None, history: list[str] | None = None):
     """Run one question against the current index; returns its Result. `history` holds the chat's earlier
-    questions (oldest first) for follow-ups. Bad arguments raise BadQuestion with a message for the user
-    (the same checks as the command line)."""
+    questions (oldest first) for follow-ups; only the last few are read. Bad arguments raise BadQuestion with a
+    message for the user (edge.py: the same checks the server's guard applies before any work)."""
     a = library.assistant  # one read: a rebuild swapping the index mid-question cannot affect this one
-    if history is not None and (not isinstance(history, list) or not all(isinstance(h, str) for h in history)):
-        raise BadQuestion("history 须是之前提问的列表（字符串），例如 [\"浙江省2025年地区生产总值增长目标是多少？\"]")
-    return a.ask(question, k=checked_k(k), filters=ui_filters(a, reports, year_from, year_to), history=history)
-
-
-def checked_k(k) -> int:
-    try:
-        value = int(k)
-    except (TypeError, ValueError):
-        raise BadQuestion(f"段落数 k 必须是整数（收到 {k!r}）") from None
-    if not 1 <= value <= MAX_K:
-        raise BadQuestion(f"段落数 k 须在 1 到 {MAX_K} 之间（收到 {value}）")
-    return value
+    question, k, reports, year_from, year_to, history = checked_ask_args([question, k, reports, year_from, year_to,
+                                                                          history])
+    return a.ask(question, k=k, filters=ui_filters(a, reports, year_from, year_to), history=history)
 
 
 def ui_filters(a, reports: list[str] | None, year_from, year_to) -> Filters:
@@ -74,7 +64,7 @@ def checked_year(value, name: str) -> int | None:
     if value is None or str(value).strip() in ("", "0"):
         return None
     text = str(value).strip().translate(str.maketrans("０１２３４５６７８９", "0123456789")).removesuffix("年")
-    if not text.isdigit() or not 1900 <= int(text) <= 2100:
+    if not text.isdigit() or len(text) != 4 or not 1900 <= int(text) <= 2100:
         raise BadQuestion(f"{name}须是四位数字的年份，例如 2021（收到 {value!r}）")
     return int(text)
 
@@ -255,7 +245,7 @@ def make_app(library: Library):
             return *lists("请先选择要上传的文件。"), gr.update()
         uploads = [(f, Path(f).name) for f in files]
         try:
-            out = library.add(uploads, progress=lambda done, total: progress((done, total), desc="嵌入段落"))
+            out = library.add(uploads, progress=lambda done, total: progress((done, total), desc="嵌入段落", unit="段"))
         except AssistantError as e:
             return *lists(f"⚠️ {e}"), None
         lines = []
@@ -278,7 +268,7 @@ def make_app(library: Library):
         if not doc_id:
             return lists("请先在列表中选择要删除的报告。")
         try:
-            report, moved = library.remove(doc_id, progress=lambda d, t: progress((d, t), desc="重建索引"))
+            report, moved = library.remove(doc_id, progress=lambda d, t: progress((d, t), desc="重建索引", unit="段"))
         except AssistantError as e:
             return lists(f"⚠️ 删除失败：{e}")
         where = f"文件已移到 {moved}" if moved else f"不再读取 {report.source}"
@@ -289,7 +279,7 @@ def make_app(library: Library):
 
         try:
             table = compare(library.assistant, question, None if by == "auto" else by,
-                            progress=lambda d, t: progress((d, t), desc="逐份报告"))
+                            progress=lambda d, t: progress((d, t), desc="逐份报告", unit="份"))
         except AssistantError as e:
             raise gr.Error(str(e), title="出错了", print_exception=False) from None
         if not table.rows:
@@ -306,10 +296,11 @@ def make_app(library: Library):
         with gr.Tab("问答"):
             with gr.Row():
                 with gr.Column(scale=5, min_width=320):
-                    chat = gr.Chatbot(label="对话", height=460, elem_id="chat", buttons=["copy"],
+                    # no floating label: on a phone it covered the first line, on a desktop the last question
+                    chat = gr.Chatbot(label="对话", show_label=False, height=460, elem_id="chat", buttons=["copy"],
                                       feedback_options=("Like", "Dislike"))
                     with gr.Row():
-                        box = gr.Textbox(placeholder="例如：深圳高新区综合排名第几？", label="问题", show_label=False, scale=5,
+                        box = gr.Textbox(placeholder="例如：高新区排名第几？", label="问题", show_label=False, scale=5,
                                          elem_id="question", submit_btn=False)
                         send = gr.Button("提问", variant="primary", scale=1, min_width=80, elem_id="send")
                 with gr.Column(scale=6, min_width=320):
@@ -320,7 +311,9 @@ def make_app(library: Library):
                 export_btn = gr.Button("导出对话（Markdown）", elem_id="export", size="sm")
             export_file = gr.DownloadButton(elem_id="export-file", elem_classes=["hidden-download"])
             with gr.Accordion("筛选", open=False):
-                reports = gr.Dropdown(report_titles(library), multiselect=True, label="只在这些报告中查找")
+                # every list of the library starts empty and is filled when the page loads (app.load(lists)):
+                # what the page's config and API description carry must not name a report before login
+                reports = gr.Dropdown([], multiselect=True, label="只在这些报告中查找", allow_custom_value=True)
                 with gr.Row():
                     year_from = gr.Textbox(label="起始年份", placeholder="例如 2021", elem_id="year-from")
                     year_to = gr.Textbox(label="截止年份", placeholder="例如 2025", elem_id="year-to")
@@ -347,14 +340,14 @@ def make_app(library: Library):
             csv_file = gr.File(label="导出 CSV", interactive=False)
             cbtn.click(run_compare, [cq, cby], [chart, ctable, csv_file], api_name="compare")
         with gr.Tab("报告"):
-            table = gr.Dataframe(report_rows(library), headers=REPORT_HEADERS, interactive=False, elem_id="reports")
+            table = gr.Dataframe(None, headers=REPORT_HEADERS, interactive=False, elem_id="reports")
             files = gr.File(label="上传报告（.txt .md .docx .pdf .html .jsonl .csv，单个不超过 50 MB）",
                             file_count="multiple",
                             file_types=[".txt", ".md", ".docx", ".pdf", ".html", ".htm", ".jsonl", ".csv"],
                             elem_id="upload")
             add_btn = gr.Button("添加到索引", variant="primary", elem_id="add")
             with gr.Row():
-                to_remove = gr.Dropdown(remove_choices(library), value=None, label="删除报告", elem_id="remove-choice")
+                to_remove = gr.Dropdown([], value=None, label="删除报告", elem_id="remove-choice", allow_custom_value=True)
                 remove_btn = gr.Button("删除…", variant="stop", elem_id="remove")
             with gr.Group(visible=False, elem_id="confirm") as confirm:
                 with gr.Row():
@@ -373,32 +366,54 @@ def make_app(library: Library):
     return app
 
 
-def warm_up(url: str) -> None:
-    """Ask one question through the running server before anyone else does: the first request pays for
-    the model's first call and Gradio's first-request set-up (0.4 s here), not the first user."""
-    import urllib.request
-
-    body = json.dumps({"data": [EXAMPLES[1], 1, None, None, None, None]}).encode()
-    request = urllib.request.Request(f"{url}gradio_api/run/ask", body, {"Content-Type": "application/json"})
+def warm_up(library: Library) -> None:
+    """Ask one question in this process before anyone else does: the first question pays for the model's
+    first call (and jieba's dictionary), not the first user. In process, so it works with --auth too."""
     t0 = time.perf_counter()
     try:
-        urllib.request.urlopen(request, timeout=60).read()
-    except OSError as e:  # e.g. --auth: the page still works, only the first question is slower
-        log.info("warm-up request failed: %s", e)
+        library.assistant.ask(EXAMPLES[1], k=1)
+    except AssistantError as e:
+        log.info("warm-up question failed: %s", e)
     log.info("warmed up in %.2f s", time.perf_counter() - t0)
 
 
+def wait_until_answering(url: str, timeout: float = 60.0) -> None:
+    """Return once the server answers HTTP at `url` (any status: with --auth the page is a login page)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read(0)
+            return
+        except urllib.error.HTTPError:
+            return  # 401 / 403: answering, behind a login
+        except OSError as e:
+            if time.monotonic() > deadline:
+                raise AssistantError(f"the server at {url} did not answer within {timeout:.0f} s ({e})") from None
+            time.sleep(0.1)
+
+
 def serve(library: Library, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
-          block: bool = True):
+          block: bool = True, ready=None):
+    """Start the page and API; `ready(url)` is called once the server answers (after the warm-up)."""
+    from starlette.middleware import Middleware
+
     app = make_app(library)
+    warm_up(library)
     library.follow()
     app.queue(default_concurrency_limit=8)
     try:
         app.launch(server_name=host, server_port=port, auth=auth, css=CSS, head=HEAD, prevent_thread_lock=True,
-                   footer_links=["api"], quiet=True, max_file_size="50mb")
+                   footer_links=["api"], quiet=True, max_file_size="50mb",
+                   app_kwargs={"middleware": [Middleware(EdgeGuard), Middleware(ChinesePage)]})
     except OSError as e:  # the port was taken after `assistant serve` checked it
         raise AssistantError(f"cannot listen on {host}:{port}: choose a free port with --port ({e})") from None
-    warm_up(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/")
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    wait_until_answering(url)
+    if ready:
+        ready(url)
     if block:
         app.block_thread()
     return app

@@ -193,8 +193,9 @@ def test_the_progress_bar_starts_before_the_first_batch(tmp_path, fake):
 
 def test_page_arguments_are_checked_like_the_command_line(index):
     from assistant.api import Assistant
+    from assistant.edge import checked_k
     from assistant.errors import BadQuestion
-    from assistant.ui import checked_k, checked_year, ui_filters
+    from assistant.ui import checked_year, ui_filters
 
     a = Assistant.open(index)
     assert checked_k("5") == 5 and checked_year("２０２１年", "起始年份") == 2021 and checked_year("", "x") is None
@@ -231,3 +232,34 @@ def test_indexing_with_another_embedder_says_it_embeds_again(index, capsys, capl
     logged = " ".join(r.message for r in caplog.records)
     assert f"{index}/ was built with embedder fake:256; embedding every passage again with fake:128" in logged
     assert "without --embedder" not in logged and "embedder fake:128" in capsys.readouterr().err
+
+
+def test_with_auth_nothing_about_the_library_shows_before_login(index):
+    import urllib.error
+    import urllib.request
+
+    from assistant.api import Assistant
+
+    a = Assistant.open(index)
+    secrets = [r.title for r in a.index.reports.values()] + list(a.index.reports) + ["深圳市科技创新委员会"]
+    port = free_port()
+    proc = start_serve(index, port, cwd=ROOT, timeout=120, output=subprocess.PIPE, extra=("--auth", "analyst:s3cret"))
+    try:
+        seen = {}
+        for path in ["", "config", "gradio_api/info", "gradio_api/openapi.json", "info", "gradio_api/run/ask"]:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/{path}")
+            if path.endswith("ask"):
+                request = urllib.request.Request(request.full_url, json.dumps({"data": ["深圳高新区综合排名第几？"]}).encode(),
+                                                 {"Content-Type": "application/json"})
+            try:
+                seen[path] = urllib.request.urlopen(request, timeout=10).read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as e:
+                seen[path] = f"{e.code} " + e.read().decode("utf-8", "replace")
+        assert seen["gradio_api/run/ask"].startswith(("401", "403"))
+        leaks = {path: [s for s in secrets if s in body] for path, body in seen.items()}
+        assert all(not found for found in leaks.values()), leaks
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0]
+    assert f"serving 1 reports on http://127.0.0.1:{port} (login required)" in out
+    assert "warm-up" not in out and "Traceback" not in out
