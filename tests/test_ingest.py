@@ -165,3 +165,22 @@ def test_parallel_parsing_gives_what_serial_parsing_gives(tmp_path):
     assert parallel == serial
     assert [r.title for r in serial[0]] == ["2024年示例县工作总结", *[f"202{i}年示例市政府工作报告" for i in range(5)]]
     assert len(serial[1]) == 1 and "broken.pdf" in serial[1][0]
+
+
+def test_a_docx_table_is_read_row_by_row_in_place(tmp_path):
+    import docx
+
+    from assistant.ingest import read_document
+
+    d = docx.Document()
+    d.add_paragraph("2025年示例省政府工作报告")
+    d.add_paragraph("一、2024年主要指标")
+    table = d.add_table(rows=3, cols=3)
+    for r, row in enumerate([("指标", "2024年", "增长"), ("社会消费品零售总额", "5.2万亿元", "4.8%"), ("城镇新增就业", "120万人", "")]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    d.add_paragraph("二、2025年工作安排")
+    d.save(tmp_path / "r.docx")
+    assert read_document(tmp_path / "r.docx").splitlines() == [
+        "2025年示例省政府工作报告", "一、2024年主要指标", "社会消费品零售总额，2024年：5.2万亿元，增长：4.8%。",
+        "城镇新增就业，2024年：120万人。", "二、2025年工作安排"]
