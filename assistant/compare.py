@@ -7,9 +7,10 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from .answer import KIND_ZH, sentence_kind
-from .lexicon import NATIONAL, is_scope_word
+from .lexicon import NATIONAL, YEAR, is_scope_word
+from .qtypes import measure_fits
 from .query import Query, understand
+from .reader.kinds import KIND_ZH, sentence_kind
 from .search import Filters
 from .types import Report
 
@@ -42,6 +43,7 @@ class Row:
     start: int | None = None
     end: int | None = None
     reason: str | None = None
+    outlier: str | None = None  # why the value is not plotted with the others (another unit, far off the rest)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -49,8 +51,10 @@ class Row:
     def cells(self) -> list[str]:
         """The row as people read it, on the page and on the command line: key, value (or why there is none),
         目标/实绩, report title, the sentence it is cited from."""
-        return [self.key, self.value or f"（{self.reason}）", KIND_ZH.get(self.kind or "", ""), self.title,
-                self.sentence or ""]
+        value = self.value or f"（{self.reason}）"
+        if self.value and self.outlier:
+            value += f"（未绘出：{self.outlier}）"
+        return [self.key, value, KIND_ZH.get(self.kind or "", ""), self.title, self.sentence or ""]
 
 
 CELL_HEADERS = ["年份/地区", "数值", "类型", "报告", "原文句子"]
@@ -131,7 +135,26 @@ def compare(assistant, question: str, by: str | None = None, title_filter: str |
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         rows = list(pool.map(one, reports))
+    flag_outliers(rows)
     return Table(question, by, rows)
+
+
+def flag_outliers(rows: list[Row], factor: float = 4.0) -> None:
+    """Mark the values a chart must not put on the others' axis: another unit than most rows have, or (with
+    four or more values) more than `factor` times the median or less than its 1/`factor`."""
+    valued = [r for r in rows if r.number is not None]
+    units = [r.unit for r in valued]
+    common = max(set(units), key=units.count) if units else None
+    for r in valued:
+        if r.unit != common:
+            r.outlier = f"单位（{r.unit or '无'}）与其他各行（{common or '无'}）不同"
+    same = sorted(r.number for r in valued if r.outlier is None)
+    if len(same) < 4:
+        return
+    median = same[len(same) // 2]
+    for r in valued:
+        if r.outlier is None and median > 0 and not median / factor <= r.number <= median * factor:
+            r.outlier = f"与其他各行（中位数 {median:g}）相差悬殊，请核对原文"
 
 
 def answer_in(assistant, query: Query, report: Report, by: str, qvec, wanted: str | None) -> Row:
@@ -149,6 +172,10 @@ def answer_in(assistant, query: Query, report: Report, by: str, qvec, wanted: st
     specific = [w for w in query.tokens if len(w) >= 3 and not is_scope_word(w)]
     if not parsed or (specific and not any(names(a.sentence, w) for w in specific)):
         base.reason = "报告的相关段落中没有该指标的数值"
+        return base
+    if re.fullmatch(rf"{YEAR}\s*年?(?:度)?", a.span.strip()) or (
+            query.qtype == "number" and not measure_fits(a.span, query.text)):
+        base.reason = f"找到的「{a.span}」不是所问指标的数值"  # a year, or an amount where a rate is asked
         return base
     return Row(key=key, title=report.title, doc_id=report.doc_id, value=a.span, chunk_id=a.chunk_id,
                kind=sentence_kind(a.sentence, a.section), sentence=a.sentence, start=a.start, end=a.end, **parsed)
@@ -177,7 +204,8 @@ def figure(table: Table):
                     "(Debian/Ubuntu: apt-get install fonts-noto-cjk)")
     plt.rcParams["font.sans-serif"] = [*fonts, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
-    rows = [r for r in table.rows if r.number is not None]
+    rows = [r for r in table.rows if r.number is not None and r.outlier is None]
+    left_out = [r for r in table.rows if r.number is not None and r.outlier is not None]
     fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.4), 4))
     xs = list(range(len(rows)))
     ys = [r.number for r in rows]
@@ -196,6 +224,9 @@ def figure(table: Table):
     ax.set_xlabel(BY_ZH.get(table.by, ""))
     ax.set_ylabel("数值" + (f"（{' / '.join(sorted(units))}）" if units else ""))
     ax.set_title(table.question, fontsize=9)
+    if left_out:  # flagged, not plotted: one outlier would flatten every other point
+        fig.text(0.01, 0.01, "未绘出：" + "；".join(f"{r.key} {r.value}（{r.outlier}）" for r in left_out)[:160],
+                 fontsize=7, ha="left", va="bottom")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig

@@ -212,12 +212,16 @@ ZH_LOCALE = (b"<script>for (const k of ['language', 'languages']) Object.defineP
 
 
 class ChinesePage:
-    """ASGI middleware: the HTML of the page (GET /) gets ZH_LOCALE at the start of its <head>."""
+    """ASGI middleware: every request reads as one from a Chinese browser (Gradio picks its words by the
+    Accept-Language header), and the HTML of the page (GET /) gets ZH_LOCALE at the start of its <head>."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            headers = [(k, v) for k, v in scope.get("headers", []) if k != b"accept-language"]
+            scope = {**scope, "headers": [*headers, (b"accept-language", b"zh-CN,zh;q=0.9")]}
         if scope["type"] != "http" or scope.get("method") != "GET" or scope["path"] not in ("/", ""):
             return await self.app(scope, receive, send)
         start, parts = {}, []

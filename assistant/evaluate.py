@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 import time
 import unicodedata
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -111,16 +111,48 @@ def span_em(prediction: str, golds: list[str]) -> float:
     return float(any(p == _normalise(g) for g in golds))
 
 
+def segments(text: str) -> list[str]:
+    """The CMRC2018 evaluation's tokens: each Chinese character alone, each run of Latin letters or digits as one
+    word (2025年 -> 2025, 年), punctuation and spaces dropped."""
+    out, word = [], ""
+    for ch in text.lower():
+        if re.match(r"[\w.]", ch) and not re.match(r"[\u4e00-\u9fff]", ch):
+            word += ch
+            continue
+        if word:
+            out.append(word)
+            word = ""
+        if re.match(r"[\u4e00-\u9fff]", ch) or (ch.isalnum() and not ch.isspace()):
+            out.append(ch)
+    if word:
+        out.append(word)
+    return [t.strip(".") for t in out if t.strip(".")]
+
+
+def _lcs(a: list[str], b: list[str]) -> int:
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        row = [0]
+        for j, y in enumerate(b):
+            row.append(prev[j] + 1 if x == y else max(prev[j + 1], row[j]))
+        prev = row
+    return prev[-1]
+
+
 def span_f1(prediction: str, golds: list[str]) -> float:
-    """Character-level F1 against the best-matching gold answer."""
-    p = _normalise(prediction)
+    """F1 against the best-matching gold answer as the official CMRC2018 script computes it: precision and recall
+    of the longest common subsequence of the two token lists (segments)."""
+    p = segments(prediction)
     best = 0.0
-    for g in map(_normalise, golds):
-        common = sum((Counter(p) & Counter(g)).values())
+    for g in map(segments, golds):
+        common = _lcs(p, g) if p and g else 0
         if common:
             precision, recall = common / len(p), common / len(g)
             best = max(best, 2 * precision * recall / (precision + recall))
     return best
+
+
+cmrc_f1 = span_f1
 
 
 def score_item(result: dict, item: dict) -> dict:

@@ -95,11 +95,17 @@ def with_index_regions(index: IndexData, query: Query) -> Query:
     held = {r.region for r in index.reports.values()}
     reported = {r.region for r in index.reports.values() if "报告" in r.title}  # a province's report, not 四川大学
     regions = tuple(dict.fromkeys(
-        cities()[r] if r not in held and r in cities() and cities()[r] in reported else r for r in query.regions))
+        cities()[r] if r not in held and r in cities() and cities()[r] in reported and not names_own_report(r, query.text)
+        else r for r in query.regions))
     if not regions and NATIONAL in held and (re.search(r"(?<![省市区])政府工作报告", query.text) or query.relative) \
             and not re.search(r"各省|各地|省份|省区市|地方|全省|全市|我省|我市", query.text):
         regions = (NATIONAL,)  # "2025年政府工作报告", "今年GDP目标" without a region: the State Council's
     return query if regions == query.regions else query.scoped(regions=regions)
+
+
+def names_own_report(city: str, text: str) -> bool:
+    """The question asks for the city's own report (杭州市2025年政府工作报告), which its province's does not stand for."""
+    return bool(re.search(rf"{re.escape(city)}市?(?:(?:19|20)\d{{2}}年)?(?:的)?(?:人民)?(?:政府)?工作报告", text))
 
 
 def missing_scope(index: IndexData, query: Query, filters: Filters = Filters()) -> str | None:
@@ -130,7 +136,8 @@ def scope_name(query: Query, years: tuple[int, ...]) -> str:
     if query.national:
         return f"{when}国务院政府工作报告"
     if query.regions:
-        return f"{when.rstrip('的')}{'、'.join(provinces().get(r, (r,))[0] for r in query.regions)}的报告"
+        names = [provinces().get(r, (r + "市" if r in cities() else r,))[0] for r in query.regions]
+        return f"{when.rstrip('的')}{'、'.join(names)}的{'政府工作报告' if '政府工作报告' in query.text else '报告'}"
     return f"{when}{'政府工作报告' if '政府工作报告' in query.text else '报告'}"
 
 

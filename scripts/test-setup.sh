@@ -15,4 +15,4 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q torch==2.13.0
-.venv/bin/pip install -q -e ".[dev,st,test-models,milvus]"
+.venv/bin/pip install -q -e ".[dev,st,test-models,milvus,train]"

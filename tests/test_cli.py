@@ -74,3 +74,15 @@ def test_milvus_store_from_the_command_line(tmp_path, capsys):
     assert moved["store"] == f"milvus://{db}?collection=moved" and moved["embedded"] == 0
     assert main(["ask", "累计布局建设了多少家创新载体？", "--index", faiss_idx, "--json"]) == 0
     assert "3070家" in json.loads(capsys.readouterr().out)["passages"][0]["text"]
+
+
+def test_region_filters_take_any_written_form(two_years, tmp_path, capsys):
+    from assistant.cli import canonical_region
+
+    assert [canonical_region(r) for r in ("北京市", "北京", "四川省", "广西壮族自治区", "全国")] == [
+        "北京", "北京", "四川", "广西", "全国"]
+    idx = str(tmp_path / "idx")
+    assert main(["index", str(two_years), "--index", idx, "--embedder", "fake", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "研发投入强度目标是多少？", "--index", idx, "--region", "示例市", "--json"]) == 2
+    assert "--region takes one province or city" in capsys.readouterr().err

@@ -94,3 +94,16 @@ def test_a_row_never_gives_a_result_when_a_target_is_asked(tmp_path, fake):
     rows = {r.key: r for r in compare(a, "2025年各省份政府工作报告中地区生产总值增长目标是多少？").rows}
     assert (rows["浙江"].value, rows["浙江"].kind) == ("5.5%左右", "target")
     assert rows["吉林"].value is None and rows["吉林"].reason == "找到的数字是实绩，不是所问的目标"
+
+
+def test_a_value_far_off_the_rest_or_in_another_unit_is_flagged_not_plotted(tmp_path):
+    from assistant.compare import Row, Table, flag_outliers, plot
+
+    rows = [Row(k, "t", "d", v, **parse_value(v)) for k, v in
+            [("浙江", "5.5%左右"), ("江苏", "5%左右"), ("广东", "5%"), ("四川", "6%"), ("上海", "2000%"), ("北京", "3.6万亿元")]]
+    flag_outliers(rows)
+    assert [r.key for r in rows if r.outlier] == ["上海", "北京"]
+    assert "中位数" in rows[4].outlier and "亿元" in rows[5].outlier
+    assert rows[4].cells()[1] == "2000%（未绘出：" + rows[4].outlier + "）"
+    plot(Table("q", "region", rows), str(tmp_path / "c.png"))
+    assert (tmp_path / "c.png").stat().st_size > 0

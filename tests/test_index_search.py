@@ -39,7 +39,8 @@ def test_ask_result_shape_and_offsets(tmp_path, fake):
     assert d["understood_as"] == d["question"] and d["scope_missing"] is None and d["parts"] == []
     assert d["abstained"] is False and d["warnings"] == [] and set(d["evidence"]) == {"coverage", "cosine"}
     assert set(d["answer"]) == {"text", "span", "start", "end", "sentence_start", "sentence_end", "chunk_id", "doc_id",
-                                "section", "items", "verdict"}
+                                "section", "items", "verdict", "score"}
+    assert 0 < d["answer"]["score"] <= 1  # the reader's probability that the sentence answers
     assert d["answer"]["items"] == [] and d["answer"]["verdict"] is None
     assert len(d["passages"]) == 3
     report_text = next(iter(a.index.reports.values())).text
@@ -103,13 +104,14 @@ def test_bad_questions(tmp_path, fake):
         with pytest.raises(BadQuestion):
             a.ask(q)
     r = a.ask("高新区" * 1000)
-    assert r.warnings and "问题过长" in r.warnings[0] and "2000" in r.warnings[0]
+    assert r.warnings[0] == "问题过长（3000 字），只按前 200 字检索"
     for q in ["？？？！！", "😀" * 50, "什么", "2021年深圳的报告"]:  # nothing asked: refused, saying what is missing
         r = a.ask(q)
         assert r.abstained and r.passages == [] and r.warnings == [NO_CONTENT]
-    for q in ["<script>alert(1)</script>", "what is the GDP"]:  # words no report holds: refused, closest passages shown
+    for q in ["<script>alert(1)</script>"]:  # words no report holds: refused, closest passages shown
         r = a.ask(q)
-        assert r.abstained and r.answer is None and len(r.passages) == 5 and r.warnings == []
+        assert r.abstained and r.answer is None and len(r.passages) == 5 and len(r.warnings) == 1
+        assert r.warnings[0].endswith("可能报告中没有这项内容")  # the reason: what no passage holds
 
 
 def test_missing_corrupt_and_mismatched_index(tmp_path, fake):

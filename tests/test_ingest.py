@@ -176,7 +176,8 @@ def test_a_docx_table_is_read_row_by_row_in_place(tmp_path):
     d.add_paragraph("2025年示例省政府工作报告")
     d.add_paragraph("一、2024年主要指标")
     table = d.add_table(rows=3, cols=3)
-    for r, row in enumerate([("指标", "2024年", "增长"), ("社会消费品零售总额", "5.2万亿元", "4.8%"), ("城镇新增就业", "120万人", "")]):
+    rows = [("指标", "2024年", "增长"), ("社会消费品零售总额", "5.2万亿元", "4.8%"), ("城镇新增就业", "120万人", "")]
+    for r, row in enumerate(rows):
         for c, value in enumerate(row):
             table.cell(r, c).text = value
     d.add_paragraph("二、2025年工作安排")

@@ -1,0 +1,269 @@
+"""What the reader's scorers see: one feature vector per candidate sentence and per candidate span.
+
+Each feature is a signal an earlier rule decided on alone (term coverage, the figure's unit and measure, target
+or result, the report's scope, the passage's rank); here each is one number, and the fitted weights
+(model.py, eval/fit_reader.py) decide how much it counts. Features read the folded text (full-width forms
+made plain, same length), so offsets stay the passage's own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..lexical import BM25, STOPWORDS
+from ..lexicon import YEAR
+from ..qtypes import QUESTION_WORD, ROLE, WH, measure_fits
+from ..query import Query
+from .kinds import sentence_kind
+from .spans import KINDS, Span, typed_spans
+from .text import Sentence
+
+TYPED = ("number", "date", "ordinal", "org", "person")
+_BREAK = re.compile(r"[，。；！？,;]")
+_QUALIFIER = re.compile(r"(?:左右|以上|以内|以下|上下|多|余)$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the reader knows of one retrieved passage besides its text."""
+
+    text: str
+    title: str = ""
+    section: str = ""
+    rank: int = 0
+    score: float = 0.0  # the retrieval score, relative to the first passage's (1.0 for the first)
+    prior: float = 1.0  # how well its report matches the question's years and regions
+    coverage: float = 0.0  # share of the question's content IDF mass the passage holds
+    cosine: float = 0.0  # dense similarity to the question (0 when searched by BM25 alone)
+    opens_report: bool = False  # the report's first passage (its title page: who delivered it, when)
+    same_report_as_first: bool = True
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question as the features read it, computed once per question."""
+
+    query: Query
+    idf: dict[str, float]  # content term -> IDF
+    key: str | None  # the most specific content term (the rarest in the index)
+    bigrams: frozenset[str]
+    best_coverage: float
+    best_cosine: float
+
+    @classmethod
+    def of(cls, query: Query, bm25: BM25, sources: list[Source]) -> Asked:
+        content = [t for t in dict.fromkeys(query.content_terms) if t not in STOPWORDS and not QUESTION_WORD.match(t)]
+        bigrams = frozenset(t[i : i + 2] for t in content for i in range(len(t) - 1)) | frozenset(
+            t for t in content if len(t) == 1)
+        idf = {t: bm25.idf(t) for t in content}
+        # the most specific term: the rarest in the index among the words of two or more characters (米其林, 赤字率)
+        key = max((t for t in content if len(t) > 1), key=lambda t: (idf[t], len(t)), default=None)
+        return cls(query, idf, key or max(content, key=len, default=None), bigrams,
+                   max((s.coverage for s in sources), default=0.0), max((s.cosine for s in sources), default=0.0))
+
+
+SENTENCE_FEATURES = (
+    "coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "best_coverage", "cosine_gap",
+    "first_passage", "rank", "score", "prior", "same_report", "title_page_date", "typed", "typed_missing",
+    "unit_fit", "measure_fit", "measure_miss", "key_then_value", "kind_same", "kind_other", "length",
+    "first_sentence", "lead", "section_term", "q_number", "q_date", "q_typed", "q_untyped", "q_list", "q_yes_no",
+    "coverage_gap", "mass_gap", "run_gap",  # against the question's best candidate (with_gaps)
+)
+GAPS = (("coverage_gap", "coverage"), ("mass_gap", "mass"), ("run_gap", "run"))
+
+
+def with_gaps(x: np.ndarray) -> np.ndarray:
+    """Fill the gap columns: each candidate's coverage, mass and run against the best of its question."""
+    col = {n: i for i, n in enumerate(SENTENCE_FEATURES)}
+    for gap, of in GAPS:
+        x[:, col[gap]] = x[:, col[of]] - (x[:, col[of]].max() if len(x) else 0.0)
+    return x
+
+
+def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.ndarray:
+    q = asked.query
+    read = (sentence.lead + sentence.folded).lower()
+    title = source.title.lower()
+    weights = {t: w * (0.2 if t in title else 1.0) for t, w in asked.idf.items()}
+    total = sum(weights.values()) or 1.0
+    mass = sum(w for t, w in weights.items() if t in read)
+    spans = typed_spans(sentence.folded)
+    kinds = {s.kind for s in spans} | ({"person"} if ROLE.search(sentence.folded) else set())
+    numbers = [sentence.folded[s.start : s.end] for s in spans if s.kind == "number"]
+    is_number = q.qtype == "number"
+    fits = [n for n in numbers if _unit_fits(n, q) and measure_fits(n, q.text)]
+    kind = sentence_kind(read, source.section) if q.asked_kind and is_number else None
+    heading = source.section.split(" > ")[0]
+    return np.array([
+        mass / total,
+        math.log1p(mass),
+        float(asked.key is not None and asked.key in read),
+        _longest_shared(q.text, read) / 8,
+        sum(b in read for b in asked.bigrams) / max(1, len(asked.bigrams)),
+        source.coverage,
+        asked.best_coverage,
+        source.cosine - asked.best_cosine,  # relative: each embedder has its own scale of cosines
+        float(source.rank == 0),
+        source.rank / 2,
+        source.score,
+        source.prior,
+        float(source.same_report_as_first),
+        float(source.opens_report and q.qtype == "date"),
+        float(q.qtype in TYPED and q.qtype in kinds),
+        float(q.qtype in TYPED and q.qtype not in kinds),
+        float(is_number and bool(q.unit) and any(_unit_fits(n, q) for n in numbers)),
+        float(is_number and bool(fits)),
+        float(is_number and bool(numbers) and not fits),
+        float(is_number and _key_then_value(read, asked.key, len(sentence.lead), spans)),
+        float(kind is not None and kind == q.asked_kind),
+        float(kind is not None and kind != q.asked_kind),
+        math.log1p(len(sentence.text)) / 5,
+        float(sentence.index == 0),
+        float(bool(sentence.lead)),
+        float(bool(heading) and any(len(t) > 1 and t in heading for t in asked.idf)),
+        float(is_number),
+        float(q.qtype == "date"),
+        float(q.qtype in TYPED),
+        float(q.qtype not in TYPED),
+        float(q.wants_list),
+        float(q.yes_no),
+        *(0.0 for _ in GAPS),
+    ])
+
+
+ANSWER_FEATURES = (
+    "best_prob", "margin", *(f"best_{n}" for n in (
+        "coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "cosine_gap", "prior", "typed",
+        "typed_missing", "measure_fit", "measure_miss", "kind_same", "kind_other", "key_then_value", "first_passage",
+        "title_page_date")),
+    "passages_coverage", "union_coverage", "key_anywhere", "terms", "q_number", "q_date", "q_typed",
+    "q_untyped", "q_list", "q_yes_no",
+)
+
+
+def answer_features(asked: Asked, x: np.ndarray, probs: np.ndarray, found: list[Sentence]) -> np.ndarray:
+    """Whether the question is answered at all, read off its best sentence (x[best], probs[best]) and off all of
+    them: how much of the question any candidate holds, whether its key term occurs anywhere."""
+    order = np.argsort(-probs)
+    best = x[order[0]]
+    col = {n: i for i, n in enumerate(SENTENCE_FEATURES)}
+    text = " ".join((s.lead + s.folded).lower() for s in found)
+    total = sum(asked.idf.values()) or 1.0
+    return np.array([
+        probs[order[0]], probs[order[0]] - (probs[order[1]] if len(order) > 1 else 0.0),
+        *(best[col[n]] for n in ("coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "cosine_gap",
+                                 "prior", "typed", "typed_missing", "measure_fit", "measure_miss", "kind_same",
+                                 "kind_other", "key_then_value", "first_passage", "title_page_date")),
+        best[col["best_coverage"]],
+        sum(w for t, w in asked.idf.items() if t in text) / total,
+        float(asked.key is not None and asked.key in text),
+        math.log1p(len(asked.idf)),
+        *(best[col[n]] for n in ("q_number", "q_date", "q_typed", "q_untyped", "q_list", "q_yes_no")),
+    ])
+
+
+def _unit_fits(number: str, q: Query) -> bool:
+    return not q.unit or q.unit == "个" or q.unit in number
+
+
+def _longest_shared(question: str, text: str, longest: int = 8) -> int:
+    """Length of the longest piece of the question (up to `longest` characters) the text holds."""
+    for k in range(longest, 1, -1):
+        if any(question[i : i + k] in text for i in range(len(question) - k + 1)):
+            return k
+    return 0
+
+
+def _key_then_value(read: str, key: str | None, offset: int, spans: list[Span], window: int = 12) -> bool:
+    """A figure follows the question's key term closely, in the same clause (赤字率拟按3%左右)."""
+    if not key or key not in read:
+        return False
+    end = read.index(key) + len(key)
+    for s in spans:
+        start = s.start + offset
+        if s.kind == "number" and 0 <= start - end <= window and not _BREAK.search(read, end, start):
+            return True
+    return False
+
+
+SPAN_FEATURES = (
+    *(f"kind_{k}" for k in KINDS), "kind_fits", "aligned", "in_question", "after_key", "anchor_distance",
+    "unit_fit", "measure_fit", "year_only", "length", "position", "left_match", "right_match", "qualified",
+    "clause_mass", "q_typed", "sentence_prob",
+)
+
+KIND_OF_QTYPE = {"number": ("number",), "date": ("date",), "ordinal": ("ordinal",), "org": ("org", "aligned"),
+                 "person": ("person", "aligned"), "title": ("title", "aligned", "phrase")}
+
+
+@dataclass(frozen=True)
+class SpanContext:
+    """What every candidate of one sentence shares: the question's wh-word context and the term positions."""
+
+    left: str  # the two characters before the question's wh-word
+    right: str  # the two after it
+    anchors: tuple[tuple[int, int], ...]  # where the question's content terms occur in the sentence
+    terms: tuple[tuple[int, int, str, float], ...]  # the same with each term and its share of the question's IDF mass
+    key_end: int | None
+    aligned: tuple[int, int] | None
+
+    @classmethod
+    def of(cls, asked: Asked, folded: str, aligned: Span | None) -> SpanContext:
+        q = asked.query
+        m = WH.search(q.text)
+        left = q.text[max(0, m.start() - 2) : m.start()] if m else ""
+        right = q.text[m.end() : m.end() + 2] if m else ""
+        total = sum(asked.idf.values()) or 1.0
+        terms = tuple((h.start(), h.end(), t, asked.idf[t] / total) for t in asked.idf if len(t) > 1
+                      for h in re.finditer(re.escape(t), folded))
+        anchors = tuple((a, b) for a, b, _, _ in terms)
+        key_end = folded.index(asked.key) + len(asked.key) if asked.key and asked.key in folded else None
+        return cls(left, right, anchors, terms, key_end, (aligned.start, aligned.end) if aligned else None)
+
+
+def span_features(asked: Asked, folded: str, span: Span, ctx: SpanContext, sentence_prob: float) -> np.ndarray:
+    q = asked.query
+    value = folded[span.start : span.end]
+    n = max(1, len(folded))
+    distance = min((max(a - span.end, span.start - b, 0) for a, b in ctx.anchors), default=n)
+    clause_start = max(folded.rfind(c, 0, span.start) for c in "，。；：,;:") + 1
+    clause_end = min([i for i in (folded.find(c, span.end) for c in "，。；,;") if i >= 0] or [n])
+    fits_kind = span.kind in KIND_OF_QTYPE.get(q.qtype or "", ()) or (
+        q.qtype is None and span.kind in ("aligned", "phrase", "clause"))
+    return np.array([
+        *(float(span.kind == k) for k in KINDS),
+        float(fits_kind),
+        _overlap(ctx.aligned, (span.start, span.end)),
+        _share_in(value, q.text),
+        float(ctx.key_end is not None and 0 <= span.start - ctx.key_end <= 12
+              and not _BREAK.search(folded, ctx.key_end, span.start)),
+        math.log1p(distance) / 3,
+        float(span.kind == "number" and bool(q.unit) and q.unit != "个" and q.unit in value),
+        float(span.kind == "number" and q.qtype == "number" and measure_fits(value, q.text)),
+        float(q.qtype != "date" and bool(re.fullmatch(rf"{YEAR}年?(?:度)?", value))),
+        math.log1p(len(value)) / 3,
+        span.start / n,
+        float(bool(ctx.left) and folded.endswith(ctx.left, 0, span.start)),
+        float(bool(ctx.right) and folded.startswith(ctx.right, span.end)),
+        float(bool(_QUALIFIER.search(value))),
+        sum(dict((t, w) for a, b, t, w in ctx.terms if a >= clause_start and b <= clause_end).values()),
+        float(q.qtype in TYPED),
+        sentence_prob,
+    ])
+
+
+def _overlap(a: tuple[int, int] | None, b: tuple[int, int]) -> float:
+    if a is None:
+        return 0.0
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    return inter / (max(a[1], b[1]) - min(a[0], b[0])) if inter else 0.0
+
+
+def _share_in(value: str, question: str) -> float:
+    """Share of the value's character pairs that the question already has: the question does not ask what it says."""
+    pairs = [value[i : i + 2] for i in range(len(value) - 1)] or [value]
+    return sum(p in question for p in pairs) / len(pairs)

