@@ -23,7 +23,7 @@ from dataclasses import replace  # noqa: E402
 
 from assistant import Assistant  # noqa: E402
 from assistant.evaluate import load_questions, split_of  # noqa: E402
-from assistant.reader import sentence_model  # noqa: E402
+from assistant.reader import answer_model  # noqa: E402
 
 SETS = ("dev_corpus", "dev_shared", "dev_realistic", "dev_lists")
 
@@ -42,7 +42,7 @@ def main() -> None:
     args = ap.parse_args()
     a = Assistant.open(args.index)
     a.answer_params = replace(a.answer_params, refuse=False)
-    shipped = sentence_model().threshold
+    shipped = answer_model().threshold
     items = [i for name in SETS for i in load_questions(ROOT / "eval" / f"{name}.jsonl") if split_of(i["id"]) == "test"]
     cmrc = ROOT.parent / "shared" / "data" / "cmrc2018" / "cmrc2018_dev.json"
     if args.cmrc and cmrc.exists():
@@ -58,7 +58,7 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"Answerable: {len(pos)}, negatives: {len(neg)} (index {Path(args.index).name}/; the dev sets' test halves "
-             f"and {args.cmrc} CMRC2018 dev questions). Refuse when the reader's probability for its best sentence is "
+             f"and {args.cmrc} CMRC2018 dev questions). Refuse when the answer model's probability for the best sentence is "
              f"below the threshold (shipped: {shipped:.3f}, chosen on the tune halves).", "",
              "| threshold | false refusals | refused negatives | refusal recall |", "|---|---|---|---|"]
     lines += [f"| {t:.2f} | {fr} ({fr / len(pos):.1%}) | {tr} | {tr / len(neg):.1%} |" for t, fr, tr in rows]
