@@ -384,13 +384,12 @@ def merge_highlights(terms: list[Highlight], extra: list[Highlight]) -> list[Hig
 def check_question(question: str) -> tuple[str, list[str]]:
     if question is None or not str(question).strip():
         raise BadQuestion("问题是空的，请输入要问的内容，例如：深圳高新区综合排名第几？")
-    question = normalise_question(str(question))
-    warnings = []
+    question, warnings = str(question).strip(), []
     if len(question) > MAX_QUESTION_CHARS:
         warnings.append(f"问题过长（{len(question)} 字），只按前 {MAX_QUESTION_CHARS} 字检索")
         log.warning(warnings[-1])
-        question = question[:MAX_QUESTION_CHARS]
-    return question, warnings
+        question = question[:MAX_QUESTION_CHARS]  # cut before normalising: OpenCC is slow Python
+    return normalise_question(question), warnings
 
 
 def _readable_manifest(index_dir: str | Path) -> dict:

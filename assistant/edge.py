@@ -21,6 +21,7 @@ MAX_TITLE_CHARS = 300
 MAX_BODY_BYTES = 2 << 20  # the largest accepted arguments, JSON-escaped (\\uXXXX: 6 bytes a character), fit in it
 PER_CLIENT = 2  # requests one client may have in flight; one more is refused (429)
 HEAVY_CHARS = 60  # a question (or earlier turn) longer than this is heavy: embedding time grows with its length
+HEAVY_K = 10  # ...and so is one asking for more passages than the page shows (each is highlighted and sent)
 HEAVY_AT_ONCE = 1  # heavy requests run one at a time, whoever sends them, so ordinary questions keep a core
 HEAVY_WAITING = 8  # heavy requests allowed to wait; more are refused (503)
 ASK_ARGS = ("question", "k", "reports", "year_from", "year_to", "history")
@@ -177,9 +178,10 @@ def _checked_body(body: bytes) -> tuple[bytes, int | None, str]:
 
 
 def is_heavy(body: bytes) -> bool:
-    """A checked request whose question or earlier turns are long (what the embedder spends its time on)."""
-    question, _, _, _, _, history = json.loads(body)["data"]
-    return len(question) > HEAVY_CHARS or any(len(h) > HEAVY_CHARS for h in history or ())
+    """A checked request whose question or earlier turns are long (what the embedder spends its time on), or
+    that asks for many passages."""
+    question, k, _, _, _, history = json.loads(body)["data"]
+    return len(question) > HEAVY_CHARS or k > HEAVY_K or any(len(h) > HEAVY_CHARS for h in history or ())
 
 
 def _replay(body: bytes, receive):

@@ -104,7 +104,7 @@ def test_bad_questions(tmp_path, fake):
         with pytest.raises(BadQuestion):
             a.ask(q)
     r = a.ask("高新区" * 1000)
-    assert r.warnings[0] == "问题过长（3000 字），只按前 200 字检索"
+    assert r.warnings[0] == "问题过长（3000 字），只按前 120 字检索"
     for q in ["？？？！！", "😀" * 50, "什么", "2021年深圳的报告"]:  # nothing asked: refused, saying what is missing
         r = a.ask(q)
         assert r.abstained and r.passages == [] and r.warnings == [NO_CONTENT]
