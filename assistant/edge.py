@@ -74,12 +74,14 @@ def checked_reports(reports) -> list[str]:
     return titles
 
 
-def checked_year_text(value, name: str):
-    if value is None or isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if not isinstance(value, str) or len(value) > 10:
+def checked_year(value, name: str) -> int | None:
+    """A year box (text on the page, a number or null through the API): empty is no limit."""
+    if value is None or str(value).strip() in ("", "0"):
+        return None
+    text = str(value).strip().translate(str.maketrans("０１２３４５６７８９", "0123456789")).removesuffix("年")
+    if not text.isdigit() or len(text) != 4 or not 1900 <= int(text) <= 2100:
         raise BadQuestion(f"{name}须是四位数字的年份，例如 2021（收到 {_shown(value)}）")
-    return value
+    return int(text)
 
 
 def checked_ask_args(data: list) -> list:
@@ -88,7 +90,7 @@ def checked_ask_args(data: list) -> list:
         raise BadQuestion(f"ask 需要 1 到 {len(ASK_ARGS)} 个参数：{', '.join(ASK_ARGS)}（收到 {_count(data)}）")
     question, k, reports, year_from, year_to, history = [*data, *ASK_DEFAULTS[len(data):]]
     return [checked_question(question), checked_k(5 if k is None else k), checked_reports(reports),
-            checked_year_text(year_from, "起始年份"), checked_year_text(year_to, "截止年份"), checked_history(history)]
+            checked_year(year_from, "起始年份"), checked_year(year_to, "截止年份"), checked_history(history)]
 
 
 def _shown(value) -> str:

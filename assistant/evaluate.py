@@ -152,9 +152,6 @@ def span_f1(prediction: str, golds: list[str]) -> float:
     return best
 
 
-cmrc_f1 = span_f1
-
-
 def score_item(result: dict, item: dict) -> dict:
     rank = first_hit_rank(result["passages"], item)
     answer = result["answer"]

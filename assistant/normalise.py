@@ -34,14 +34,11 @@ def fold(text: str) -> str:
     return text.translate(FOLD_TABLE)
 
 
-def needs_fold(text: str) -> bool:
-    return any(ord(ch) in _FOLD for ch in text)
-
-
 _CONVERTER = None
 
 
-def _t2s():
+def t2s_converter():
+    """The one OpenCC t2s converter of the process (its dictionaries take a while to load)."""
     global _CONVERTER
     if _CONVERTER is None:
         from opencc import OpenCC
@@ -55,8 +52,8 @@ def to_simplified(text: str) -> str:
     would change its length (offsets into it must stay offsets into the original)."""
     if not text or text.isascii():
         return text
-    out = _t2s().convert(text)
-    return out if len(out) == len(text) else "".join(_t2s().convert(ch) or ch for ch in text)
+    out = t2s_converter().convert(text)
+    return out if len(out) == len(text) else "".join(t2s_converter().convert(ch) or ch for ch in text)
 
 
 @cache

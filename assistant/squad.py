@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .evaluate import first_hit_rank, span_em, span_f1  # noqa: F401  (span metrics are re-exported)
+from .normalise import t2s_converter
 
 
 def load_squad(path: str | Path, limit: int | None = None) -> tuple[list[dict], list[dict]]:
@@ -34,19 +35,10 @@ def write_records(records: list[dict], path: Path) -> Path:
     return path
 
 
-_T2S = None
-
-
 def to_simplified(text: str) -> str:
-    """Traditional -> simplified Chinese with OpenCC (pip install opencc-python-reimplemented)."""
-    global _T2S
-    if _T2S is None:
-        try:
-            from opencc import OpenCC
-        except ImportError:
-            raise ImportError("converting DRCD needs OpenCC: pip install opencc-python-reimplemented") from None
-        _T2S = OpenCC("t2s")
-    return _T2S.convert(text)
+    """Traditional -> simplified Chinese with OpenCC, phrase by phrase (the length may change: DRCD's passages
+    and answers are converted alike, so the answers stay substrings of their passages)."""
+    return t2s_converter().convert(text)
 
 
 def has_cjk(text: str) -> bool:

