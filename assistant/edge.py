@@ -124,11 +124,13 @@ class EdgeGuard:
             self.in_flight[client] += 1
         try:
             body, status, message = await _read_body(receive)
+            payload = None
             if status is None:
-                body, status, message = _checked_body(body)
+                payload, status, message = _checked_payload(body)
             if status is not None:
                 return await _reply(send, status, message)
-            if not is_heavy(body):
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            if not is_heavy(payload["data"]):
                 return await self.app(scope, _replay(body, receive), send)
             if self.heavy_waiting >= HEAVY_WAITING:
                 return await _reply(send, 503, "服务器正忙于处理很长的问题，请稍后再试，或把问题写短一些")
@@ -164,25 +166,26 @@ async def _read_body(receive) -> tuple[bytes, int | None, str]:
             return b"".join(chunks), None, ""
 
 
-def _checked_body(body: bytes) -> tuple[bytes, int | None, str]:
+def _checked_payload(body: bytes) -> tuple[dict | None, int | None, str]:
+    """The request's JSON with its arguments checked (checked_ask_args), or why it is refused."""
     try:
         payload = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError):
-        return body, 400, '请求体须是 JSON，例如 {"data": ["深圳高新区综合排名第几？"]}'
+        return None, 400, '请求体须是 JSON，例如 {"data": ["深圳高新区综合排名第几？"]}'
     if not isinstance(payload, dict) or "data" not in payload:
-        return body, 400, '请求体须是含 "data" 列表的 JSON 对象，例如 {"data": ["深圳高新区综合排名第几？"]}'
+        return None, 400, '请求体须是含 "data" 列表的 JSON 对象，例如 {"data": ["深圳高新区综合排名第几？"]}'
     try:
         payload["data"] = checked_ask_args(payload["data"])
     except BadQuestion as e:
-        return body, 400, str(e)
+        return None, 400, str(e)
     payload["data"][2] = payload["data"][2] or None
-    return json.dumps(payload, ensure_ascii=False).encode("utf-8"), None, ""
+    return payload, None, ""
 
 
-def is_heavy(body: bytes) -> bool:
-    """A checked request whose question or earlier turns are long (what the embedder spends its time on), or
-    that asks for many passages."""
-    question, k, _, _, _, history = json.loads(body)["data"]
+def is_heavy(args: list) -> bool:
+    """Checked ask arguments whose question or earlier turns are long (what the embedder spends its time on), or
+    that ask for many passages."""
+    question, k, _, _, _, history = args
     return len(question) > HEAVY_CHARS or k > HEAVY_K or any(len(h) > HEAVY_CHARS for h in history or ())
 
 

@@ -203,9 +203,9 @@ class Library:
     def _move_in(self, staged: Path) -> Path:
         """Move a staged upload into the corpus, first noting where (the journal a crash is recovered from).
         The same bytes already there under that name are not copied again."""
-        name = staged.name.split("-", 1)[1]
+        digest, name = staged.name.split("-", 1)
         target = self.corpus / name
-        if target.exists() and file_hash(target) != staged.name.split("-", 1)[0]:
+        if target.exists() and file_hash(target) != digest:
             target = unique_path(target)
         journal = staged.with_name(staged.name + ".json")
         journal.write_text(json.dumps({"target": target.name}, ensure_ascii=False), encoding="utf-8")

@@ -76,9 +76,12 @@ SENTENCE_FEATURES = (
 GAPS = (("coverage_gap", "coverage"), ("mass_gap", "mass"), ("run_gap", "run"))
 
 
+SENTENCE_COLUMN = {n: i for i, n in enumerate(SENTENCE_FEATURES)}
+
+
 def with_gaps(x: np.ndarray) -> np.ndarray:
     """Fill the gap columns: each candidate's coverage, mass and run against the best of its question."""
-    col = {n: i for i, n in enumerate(SENTENCE_FEATURES)}
+    col = SENTENCE_COLUMN
     for gap, of in GAPS:
         x[:, col[gap]] = x[:, col[of]] - (x[:, col[of]].max() if len(x) else 0.0)
     return x
@@ -150,7 +153,7 @@ def answer_features(asked: Asked, x: np.ndarray, probs: np.ndarray, found: list[
     them: how much of the question any candidate holds, whether its key term occurs anywhere."""
     order = np.argsort(-probs)
     best = x[order[0]]
-    col = {n: i for i, n in enumerate(SENTENCE_FEATURES)}
+    col = SENTENCE_COLUMN
     text = " ".join((s.lead + s.folded).lower() for s in found)
     total = sum(asked.idf.values()) or 1.0
     return np.array([
