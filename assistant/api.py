@@ -187,7 +187,8 @@ class Assistant:
         for rank, h in enumerate(hits, 1):
             c = self.index.chunks[h.row]
             chunk = Chunk(c.id, c.doc_id, c.text, c.start, c.end, c.section, h.score)
-            passages.append(Passage(rank, chunk, self.index.reports[c.doc_id], term_highlights(c.text, query.terms)))
+            report = self.index.reports[c.doc_id]
+            passages.append(Passage(rank, chunk, report, term_highlights(report.plain(c.text), query.terms)))
         return passages
 
     def sources(self, query: Query, passages: list[Passage], hits: list[Hit], qvec: np.ndarray | None) -> list[Source]:
@@ -198,7 +199,9 @@ class Assistant:
         coverage = self.index.bm25.coverage(rows, content) if content else np.ones(len(rows), np.float32)
         cosine = self.index.embeddings[rows] @ qvec if qvec is not None and len(rows) else np.zeros(len(rows))
         first = hits[0].score if hits and hits[0].score else 1.0
-        return [Source(p.chunk.text, p.report.title, p.chunk.section, i, h.score / first, h.prior, float(coverage[i]),
+        plain = [(p.report.plain(p.chunk.text), p.report.plain(p.report.title), p.report.plain(p.chunk.section))
+                 for p in passages]  # a traditional report is read in simplified characters, offsets unchanged
+        return [Source(*plain[i], i, h.score / first, h.prior, float(coverage[i]),
                        float(cosine[i]), p.chunk.start == 0, p.chunk.doc_id == passages[0].chunk.doc_id)
                 for i, (p, h) in enumerate(zip(passages, hits, strict=True))]
 
@@ -233,7 +236,8 @@ class Assistant:
             span=top.chunk.text[a_start:a_end], start=base + a_start, end=base + a_end,
             sentence=top.chunk.text[s:e], sentence_start=base + s, sentence_end=base + e,
             chunk_id=top.chunk.id, doc_id=top.chunk.doc_id, items=items, section=top.chunk.section,
-            verdict=yes_or_no(top.chunk.text[s:e], query) if query.yes_no else None, score=round(reading.prob, 4),
+            verdict=yes_or_no(top.report.plain(top.chunk.text[s:e]), query) if query.yes_no else None,
+            score=round(reading.prob, 4),
         )
         return Result(query.text, False, answer, passages, evidence=evidence)
 
@@ -243,16 +247,16 @@ class Assistant:
         top = passages[: self.answer_params.answer_passages]
         for p in top if query.asked_kind == "target" else ():
             for m in re.finditer(r"[^。\n]+", p.chunk.text):  # whole sentences: the targets run on past "；"
-                clauses = target_clauses(m.group(0), p.chunk.start + m.start())
+                clauses = target_clauses(p.report.plain(m.group(0)), p.chunk.start + m.start())
                 if clauses:
-                    return clauses, p
+                    return own_words(p.report, clauses), p
         # the section the question names (二、2022年工作思路 for 2022年要做哪些工作) holds the list, if one does
         for p in sorted(top, key=lambda p: not self._section_matches(query, p.chunk.section)):
-            text = p.report.text
             start, end = self.section_span(p.chunk)
+            text = p.report.plain(p.report.text[:end])
             items = best_list(text, start, end, near if p is passages[0] else p.chunk.start)
             if items:
-                return items, p
+                return own_words(p.report, items), p
         return [], None
 
     @staticmethod
@@ -270,6 +274,11 @@ class Assistant:
         rows = self.index.doc_rows.get(chunk.doc_id, [])
         same = [c for c in (self.index.chunks[r] for r in rows) if c.section.split(" > ")[0] == top]
         return min(c.start for c in same), max(c.end for c in same)
+
+
+def own_words(report: Report, items: list[Item]) -> list[Item]:
+    """Items found in the simplified reading of a report, in the report's own characters."""
+    return [Item(report.text[i.start:i.end], i.start, i.end) for i in items] if report.traditional else items
 
 
 def migrate(index_dir: str | Path, store: str, progress: Callable[[int, int], None] | None = None) -> Assistant:

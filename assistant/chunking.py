@@ -241,11 +241,11 @@ def chunk_report(report: Report, params: ChunkParams = ChunkParams()) -> list[Ch
 
 
 def embedding_text(report: Report, chunk: Chunk, params: ChunkParams = ChunkParams()) -> str:
-    """What the embedder sees: the passage with its report title and section for context."""
+    """What the embedder sees: the passage with its report title and section for context, in simplified
+    characters (a traditional report is searched through its simplified reading)."""
     if params.fixed:
-        return chunk.text
-    title = report.title
-    if report.region and report.region not in title and report.region != "全国":
-        title = f"{title}（{report.region}）"
+        return report.plain(chunk.text)
+    title = report.shown_title
     section = chunk.section.split(" > ")[-1] if chunk.section else ""
-    return f"{title}｜{section}｜{chunk.text}" if section else f"{title}｜{chunk.text}"
+    text = f"{title}｜{section}｜{chunk.text}" if section else f"{title}｜{chunk.text}"
+    return report.plain(text)

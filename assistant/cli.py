@@ -512,11 +512,13 @@ def format_result(result, passages: bool = True) -> str:
         return "\n".join(lines)
     lines.append("")
     for p in result.passages:
-        head = f"[{p.rank}] {p.report.title}"
+        head = f"[{p.rank}] {p.report.shown_title}"
         if p.report.year:
             head += f" · {p.report.year}"
         if p.chunk.section:
             head += f" · {p.chunk.section}"
+        if p.report.pages:
+            head += f" · {p.report.page_label(p.chunk.start, p.chunk.end)}"
         lines.append(f"{head}  (score {p.chunk.score:.4f}, chars {p.chunk.start}-{p.chunk.end})")
         lines.append("    " + p.chunk.text.replace("\n", "\n    "))
     return "\n".join(lines)

@@ -148,7 +148,7 @@ def text_hash(text: str) -> str:
 def lexical_text(report: Report, chunk: Chunk) -> str:
     """What BM25 indexes: the passage with its report title, region and section, so 2019年/四川 match."""
     region = report.region if report.region and report.region not in report.title else ""
-    return f"{report.title} {region} {chunk.section} {chunk.text}"
+    return report.plain(f"{report.title} {region} {chunk.section} {chunk.text}")
 
 
 def library_versions() -> dict:
@@ -377,17 +377,19 @@ def _write_data(data: IndexData, directory: Path) -> list[str]:
     with db:
         db.execute(
             "CREATE TABLE reports (doc_id TEXT PRIMARY KEY, title TEXT, year INTEGER, years TEXT, region TEXT,"
-            " issuer TEXT, source TEXT, sha256 TEXT, text TEXT, added_at TEXT)"
+            " issuer TEXT, source TEXT, sha256 TEXT, text TEXT, added_at TEXT, pages TEXT, boxes TEXT,"
+            " traditional INTEGER)"
         )
         db.execute(
             "CREATE TABLE chunks (row INTEGER PRIMARY KEY, id TEXT, doc_id TEXT, start INTEGER, end INTEGER,"
             " section TEXT, text_hash TEXT, lex_hash TEXT, tokens TEXT)"
         )
         db.executemany(
-            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO reports VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (r.doc_id, r.title, r.year, json.dumps(list(r.years)), r.region, r.issuer, r.source, r.sha256, r.text,
-                 data.added_at.get(r.doc_id))
+                 data.added_at.get(r.doc_id), json.dumps(list(r.pages)), json.dumps([list(b) for b in r.boxes]),
+                 int(r.traditional))
                 for r in data.reports.values()
             ],
         )
@@ -492,11 +494,13 @@ def _read_tables(path: Path) -> tuple[dict[str, Report], list[Chunk], list[str],
     try:
         reports, added_at = {}, {}
         columns = {row[1] for row in db.execute("PRAGMA table_info(reports)")}
-        added_column = "added_at" if "added_at" in columns else "NULL"
-        for doc_id, title, year, years, region, issuer, source, sha, text, added in db.execute(
-            f"SELECT doc_id, title, year, years, region, issuer, source, sha256, text, {added_column} FROM reports"
+        optional = ", ".join(c if c in columns else "NULL" for c in ("added_at", "pages", "boxes", "traditional"))
+        for doc_id, title, year, years, region, issuer, source, sha, text, added, pages, boxes, trad in db.execute(
+            f"SELECT doc_id, title, year, years, region, issuer, source, sha256, text, {optional} FROM reports"
         ):
-            reports[doc_id] = Report(doc_id, title, year, region, issuer, source, sha, text, tuple(json.loads(years)))
+            reports[doc_id] = Report(doc_id, title, year, region, issuer, source, sha, text, tuple(json.loads(years)),
+                                     pages=tuple(json.loads(pages or "[]")), traditional=bool(trad),
+                                     boxes=tuple(map(tuple, json.loads(boxes or "[]"))))
             added_at[doc_id] = added
         chunks, hashes = [], []
         for cid, doc_id, start, end, section, h in db.execute(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .documents import Unreadable, decode, read_document
 from .errors import EmptyCorpus
 from .lexicon import NUMBERED_HEADING, YEAR_NUMBER
 from .regions import issuer_of_title, region_of_title
@@ -40,38 +41,8 @@ class FieldMap:
     region: str | None = None
 
 
-class Unreadable(Exception):
-    """A file that is skipped with a warning."""
-
-
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def decode(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030; refuse binary."""
-    if not data.strip():
-        raise Unreadable("empty file")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:8192]:
-        raise Unreadable("binary file (NUL bytes)")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _looks_like_text(text):
-            return text
-    raise Unreadable("not UTF-8 or GBK/GB18030 text")
-
-
-def _looks_like_text(text: str) -> bool:
-    sample = text[:20000]
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n\f") or 0xE000 <= ord(ch) <= 0xF8FF)
-    return bad <= len(sample) * 0.01
 
 
 def find_year(*texts: str | None) -> int | None:
@@ -96,7 +67,8 @@ def _title_from_text(text: str) -> str | None:
     return None
 
 
-def make_report(text: str, source: str, title: str, year=None, region=None, issuer=None) -> Report:
+def make_report(text: str, source: str, title: str, year=None, region=None, issuer=None,
+                pages: tuple[int, ...] = (), boxes: tuple[tuple, ...] = ()) -> Report:
     digest = sha256_text(text)
     years = tuple(sorted({int(y) for y in YEAR_NUMBER.findall(title)}))
     year = find_year(year) or (years[0] if years else None)
@@ -112,98 +84,10 @@ def make_report(text: str, source: str, title: str, year=None, region=None, issu
         sha256=digest,
         text=text,
         years=years,
+        pages=pages,
+        boxes=boxes,
+        traditional=is_traditional(text),
     )
-
-
-def read_document(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix == ".docx":
-        return _read_docx(path)
-    if suffix == ".pdf":
-        return _read_pdf(path)
-    text = decode(path.read_bytes())
-    if suffix in (".html", ".htm"):
-        return html_to_text(text)
-    return text
-
-
-def _read_docx(path: Path) -> str:
-    import docx  # python-docx
-
-    try:
-        document = docx.Document(str(path))
-    except Exception as e:  # a corrupt zip or not a docx at all
-        raise Unreadable(f"not a readable .docx ({e.__class__.__name__})") from None
-    return "\n".join(_docx_blocks(document))
-
-
-def _docx_blocks(document) -> list[str]:
-    """Paragraphs and tables in document order; a table row is one sentence: its first cell, then each other cell
-    after its column's header (社会消费品零售总额，2024年：5.2万亿元，增长：4.8%。), so a figure in a table
-    is found and cited like one in the text."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    lines = []
-    for child in document.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            lines.append(Paragraph(child, document).text)
-        elif tag == "tbl":
-            rows = [[c.text.strip() for c in row.cells] for row in Table(child, document).rows]
-            rows = [list(dict.fromkeys(r)) if len(set(r)) < len(r) else r for r in rows]  # merged cells repeat
-            header = rows[0] if len(rows) > 1 else []
-            for row in rows[1:] if header else rows:
-                named = zip(header, row, strict=False) if len(header) == len(row) else (("", v) for v in row)
-                cells = [f"{h}：{v}" if h and i and h != v else v for i, (h, v) in enumerate(named) if v]
-                if cells:
-                    lines.append("，".join(cells) + "。")
-    return lines
-
-
-def _read_pdf(path: Path) -> str:
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as e:
-        raise Unreadable(f"not a readable .pdf ({e.__class__.__name__})") from None
-    return "\n".join(pages)
-
-
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML page, one block element per line; script and style dropped."""
-    from html.parser import HTMLParser
-
-    blocks = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "title"}
-
-    class _Text(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__(convert_charrefs=True)
-            self.parts: list[str] = []
-            self.skip = 0
-
-        def handle_starttag(self, tag, attrs):
-            if tag in ("script", "style", "noscript"):
-                self.skip += 1
-            elif tag in blocks:
-                self.parts.append("\n")
-
-        def handle_endtag(self, tag):
-            if tag in ("script", "style", "noscript"):
-                self.skip = max(0, self.skip - 1)
-            elif tag in blocks:
-                self.parts.append("\n")
-
-        def handle_data(self, data):
-            if not self.skip:
-                self.parts.append(data)
-
-    parser = _Text()
-    parser.feed(html)
-    lines = (line.strip() for line in "".join(parser.parts).splitlines())
-    return "\n".join(line for line in lines if line)
 
 
 def _pick(record: dict, chosen: str | None, candidates: Iterable[str]) -> str | None:
@@ -256,6 +140,19 @@ def reports_from_records(path: Path, fields: FieldMap, source: str) -> Iterator[
         raise Unreadable(f"no record has a text field ({names}); use --text-field to name it")
 
 
+def is_traditional(text: str, sample: int = 3000) -> bool:
+    """Written in traditional characters: OpenCC t2s changes more than one Chinese character in twenty (a simplified
+    report has a handful of variant characters at most; a traditional one has one in five or more)."""
+    from .normalise import to_simplified
+
+    head = text[:sample]
+    han = sum(1 for ch in head if "\u4e00" <= ch <= "\u9fff")
+    if han < 20:
+        return False
+    changed = sum(1 for a, b in zip(head, to_simplified(head), strict=True) if a != b)
+    return changed > 0.05 * han
+
+
 NOT_REPORTS = {"readme", "source", "license", "licence", "changelog"}
 
 
@@ -306,11 +203,11 @@ def load_file(path: Path, fields: FieldMap = FieldMap()) -> list[Report]:
     source = str(path)
     if suffix in RECORD_SUFFIXES:
         return list(reports_from_records(path, fields, source))
-    text = read_document(path)
-    if not text.strip():
+    doc = read_document(path)
+    if not doc.text.strip():
         raise Unreadable("no text")
-    title = _title_from_text(text) or path.stem
-    return [make_report(text, source, title, find_year(title, path.stem))]
+    title = doc.title or _title_from_text(doc.text) or path.stem
+    return [make_report(doc.text, source, title, find_year(title, path.stem), pages=doc.pages, boxes=doc.boxes)]
 
 
 # formats whose parsing is slow Python (zip/XML, PDF content streams): worth a second process

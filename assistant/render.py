@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import html
 
-from .types import Highlight, Passage, Report, Result
+from .types import Highlight, Passage, Report, Result, parenthesised
 
 KIND_ORDER = ("evidence", "item", "answer", "term")  # outer to inner when highlights nest
 
@@ -124,13 +125,15 @@ def items_block(p: Passage, items: list) -> str:
     return f'<div class="items-block"><div class="head">本节所列各项</div>{lines}</div>'
 
 
-def passage_card(p: Passage, items: list | None = None) -> str:
+def passage_card(p: Passage, items: list | None = None, answer=None) -> str:
     r, c = p.report, p.chunk
-    meta = [f"<b>[{p.rank}] {html.escape(r.title)}</b>"]
+    meta = [f"<b>[{p.rank}] {html.escape(r.shown_title)}</b>"]
     if r.year:
         meta.append(str(r.year))
     if c.section:
         meta.append(html.escape(c.section))
+    if r.pages:
+        meta.append(f'<span class="page">{r.page_label(c.start, c.end)}</span>')
     meta.append(f"score {c.score:.3f}")
     if p.low_confidence:
         meta.append("低置信度")
@@ -145,8 +148,24 @@ def passage_card(p: Passage, items: list | None = None) -> str:
     return (
         f'<div class="{cls}" id="passage-{p.rank}" data-rank="{p.rank}" data-chunk="{html.escape(c.id)}">'
         f'<div class="head">{" · ".join(meta)}</div>'
-        f'<div class="text">{highlight_html(c.text, p.highlights)}</div>{items_block(p, items or [])}{context}</div>'
+        f'<div class="text">{highlight_html(c.text, p.highlights)}</div>{items_block(p, items or [])}{context}'
+        f'{page_image(p, answer)}</div>'
     )
+
+
+def page_image(p: Passage, answer=None) -> str:
+    """The printed page of the cited passage, the answer (or the passage) boxed on it: a PDF's card only."""
+    if not p.report.pages or answer is None:
+        return ""
+    from .documents.pages import page_picture
+
+    picture = page_picture(p.report, answer.start, answer.end)
+    if picture is None:
+        return ""
+    page, jpeg = picture
+    data = base64.b64encode(jpeg).decode("ascii")
+    return (f'<details class="page-image"><summary>查看原文第 {page} 页（答案已框出）</summary>'
+            f'<img alt="第 {page} 页" src="data:image/jpeg;base64,{data}"></details>')
 
 
 def passages_html(result: Result) -> str:
@@ -154,8 +173,9 @@ def passages_html(result: Result) -> str:
         return '<div class="passages"><p>没有找到相关段落。</p></div>'
     cited = result.cited_passage
     items = result.answer.items if result.answer else []
-    return '<div class="passages">' + "".join(passage_card(p, items if p is cited else None)
-                                              for p in result.passages) + "</div>"
+    return '<div class="passages">' + "".join(
+        passage_card(p, items if p is cited else None, result.answer if p is cited else None)
+        for p in result.passages) + "</div>"
 
 
 # the chat renders Markdown (and $…$ LaTeX): report text must not become links, emphasis or lists there
@@ -178,11 +198,13 @@ def short(text: str, n: int) -> str:
 
 def citation_line(p: Passage) -> str:
     """[n] short title · year · last section heading: one compact line, so the answer stays in view."""
-    parts = [chat_text(short(p.report.title, 18))]
+    parts = [chat_text(short(p.report.shown_title, 18))]
     if p.report.year:
         parts.append(str(p.report.year))
     if p.chunk.section:
         parts.append(chat_text(short(p.chunk.section.split(" > ")[-1], 18)))
+    if p.report.pages:
+        parts.append(p.report.page_label(p.chunk.start, p.chunk.end))
     return f"{cite(p.rank)} {' · '.join(parts)}"
 
 
@@ -199,7 +221,7 @@ def part_html(part: Result, passages: list[Passage]) -> str:
         why = part.scope_missing or "已索引的报告中没有找到能回答的内容"
         return f'{chat_text(part.question)}：<span class="refusal">{chat_text(why)}</span>'
     p = next(p for p in passages if p.chunk.id == part.answer.chunk_id)
-    return f"{chat_text(part.question)}：根据《{chat_text(p.report.title)}》：{bold_span(part.answer)}{cite(p.rank)}"
+    return f"{chat_text(part.question)}：根据《{chat_text(p.report.shown_title)}》：{bold_span(part.answer)}{cite(p.rank)}"
 
 
 def understood_line(result: Result) -> str:
@@ -225,9 +247,9 @@ def answer_html(result: Result) -> str:
         return f'<ol class="items">{lines}</ol>{warnings}{understood}' \
                f'<div class="cites">{"<br>".join(citation_line(p) for p in result.passages)}</div>'
     a, top = result.answer, result.cited_passage
-    where = f"《{chat_text(top.report.title)}》"
-    if a.section:
-        where += f"（{chat_text(short(a.section.split(' > ')[-1], 30))}）"
+    where = f"《{chat_text(top.report.shown_title)}》" + parenthesised(
+        chat_text(short(a.section.split(" > ")[-1], 30)) if a.section else "",
+        top.report.page_label(a.sentence_start, a.sentence_end))
     cites = "<br>".join(citation_line(p) for p in result.passages)
     if a.items:
         items = "".join(f"<li>{chat_text(i.text)}{cite(top.rank)}</li>" for i in a.items)

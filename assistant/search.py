@@ -186,7 +186,8 @@ def rerank(index: IndexData, hits: list[Hit], query: Query, params: SearchParams
     for h, c in zip(hits, cov.tolist(), strict=True):
         base = h.score / best
         if use_features:
-            fit = 1.0 if answer_type_fits(index.chunks[h.row].text, query.qtype) else 0.0
+            chunk = index.chunks[h.row]
+            fit = 1.0 if answer_type_fits(index.reports[chunk.doc_id].plain(chunk.text), query.qtype) else 0.0
             base += params.coverage_weight * c + params.type_weight * fit
         h.coverage = c
         h.score = h.prior * base

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 
 
@@ -18,12 +19,57 @@ class Report:
     sha256: str
     text: str
     years: tuple[int, ...] = ()
+    pages: tuple[int, ...] = ()  # pages[n-1]: where page n starts in text (a PDF); () when not paginated
+    traditional: bool = False  # written in traditional characters: searched and read through plain()
+    # where each printed line of a PDF sits: (start, end, page, x0, top, x1, bottom), text offsets and PDF points
+    boxes: tuple[tuple, ...] = field(default=(), repr=False, compare=False)
 
     def meta(self) -> dict:
         d = asdict(self)
         d.pop("text")
+        d.pop("boxes")
         d["years"] = list(self.years)
+        for key in ("pages", "traditional"):  # absent when unset: manifests of plain-text reports stay as they were
+            if not d[key]:
+                d.pop(key)
+            elif key == "pages":
+                d[key] = list(self.pages)
         return d
+
+    def page_of(self, offset: int) -> int | None:
+        """The 1-based page text[offset] was printed on, or None for a source without pages."""
+        if not self.pages:
+            return None
+        return max(1, bisect_right(self.pages, offset))
+
+    def pages_of(self, start: int, end: int) -> dict:
+        """{"page": where text[start:end] starts, "page_end": where it ends if on a later page, else None}."""
+        first = self.page_of(start)
+        last = self.page_of(max(start, end - 1))
+        return {"page": first, "page_end": last if last != first else None}
+
+    def page_label(self, start: int, end: int) -> str:
+        """第 5 页 / 第 5–6 页 for a slice of a paginated report, "" otherwise."""
+        pages = self.pages_of(start, end)
+        if pages["page"] is None:
+            return ""
+        return f"第 {pages['page']}–{pages['page_end']} 页" if pages["page_end"] else f"第 {pages['page']} 页"
+
+    def plain(self, text: str) -> str:
+        """`text` (a slice of this report) as the index searches and reads it: simplified characters, same length."""
+        if not self.traditional:
+            return text
+        from .normalise import to_simplified
+
+        return to_simplified(text)
+
+    @property
+    def shown_title(self) -> str:
+        """The title as citations give it: with the region when the title does not say whose report it is
+        (2026年政府工作报告（云南）), so a province's report never reads like the State Council's."""
+        if self.region and self.region != "全国" and not _names_region(self.title, self.region):
+            return f"{self.title}（{self.region}）"
+        return self.title
 
 
 @dataclass(frozen=True)
@@ -63,7 +109,7 @@ class Passage:
             "rank": self.rank,
             "chunk_id": c.id,
             "doc_id": c.doc_id,
-            "title": r.title,
+            "title": r.shown_title,
             "year": r.year,
             "source": r.source,
             "section": c.section,
@@ -72,6 +118,7 @@ class Passage:
             "end": c.end,
             "score": round(float(c.score), 6),
             "highlights": [h.to_dict() for h in self.highlights],
+            **r.pages_of(c.start, c.end),
         }
 
 
@@ -144,27 +191,46 @@ class Result:
             return f"{self.scope_missing}，无法回答这个问题。"
         if self.abstained or p is None:
             return "已索引的报告中没有找到能回答这个问题的内容。"
-        where = f"《{p.report.title}》" + (f"（{p.chunk.section}）" if p.chunk.section else "")
+        where = f"《{p.report.shown_title}》" + parenthesised(
+            p.chunk.section, p.report.page_label(self.answer.sentence_start, self.answer.sentence_end))
         if self.answer.items:
             return f"根据{where}：\n" + "\n".join(f"{n}. {i.text}[{p.rank}]" for n, i in enumerate(self.answer.items, 1))
         verdict = f"{self.answer.verdict}。" if self.answer.verdict else ""
         return f"{verdict}根据{where}：{self.answer.sentence}[{p.rank}]"
+
+    def answer_dict(self) -> dict | None:
+        """The answer's JSON, with the page of the answer and of each listed item (None where not paginated)."""
+        if self.answer is None:
+            return None
+        d = self.answer.to_dict()
+        p = self.cited_passage
+        if p is not None:
+            d.update(p.report.pages_of(self.answer.start, self.answer.end))
+            for item, i in zip(d["items"], self.answer.items, strict=True):
+                item["page"] = p.report.page_of(i.start)
+        return d
 
     def to_dict(self) -> dict:
         coverage, cosine = self.evidence if self.evidence else (None, None)
         return {
             "question": self.question,
             "abstained": self.abstained,
-            "answer": self.answer.to_dict() if self.answer else None,
+            "answer": self.answer_dict(),
             "passages": [p.to_dict() for p in self.passages],
             "warnings": list(self.warnings),
             "scope_missing": self.scope_missing,
             "understood_as": self.understood_as or self.question,
             "parts": [{"question": p.question, "abstained": p.abstained, "scope_missing": p.scope_missing,
-                       "answer": p.answer.to_dict() if p.answer else None} for p in self.parts],
+                       "answer": p.answer_dict()} for p in self.parts],
             "evidence": None if self.evidence is None else {
                 "coverage": round(float(coverage), 4), "cosine": None if cosine is None else round(float(cosine), 4)},
         }
+
+
+def parenthesised(*notes: str) -> str:
+    """（section，第 5 页） with the notes that are not empty; "" when none is."""
+    said = [n for n in notes if n]
+    return f"（{'，'.join(said)}）" if said else ""
 
 
 def part_line(part: Result, passages: list[Passage]) -> str:
@@ -172,4 +238,10 @@ def part_line(part: Result, passages: list[Passage]) -> str:
     if part.abstained or part.answer is None:
         return f"{part.question}：{part.scope_missing or '已索引的报告中没有找到能回答的内容'}"
     p = next(p for p in passages if p.chunk.id == part.answer.chunk_id)
-    return f"{part.question}：根据《{p.report.title}》：{part.answer.sentence}[{p.rank}]"
+    return f"{part.question}：根据《{p.report.shown_title}》：{part.answer.sentence}[{p.rank}]"
+
+
+def _names_region(title: str, region: str) -> bool:
+    from .regions import region_of_title
+
+    return region in title or region_of_title(title) == region

@@ -84,9 +84,9 @@ def turn_record(question: str, result=None, error: str | None = None) -> dict:
         "question": question, "understood_as": result.understood_as or question,
         "abstained": result.abstained, "span": a.span if a else None,
         "items": [i.text for i in a.items] if a else [],
-        "sentence": a.sentence if a else None, "title": cited.report.title if cited else None,
+        "sentence": a.sentence if a else None, "title": cited.report.shown_title if cited else None,
         "rank": cited.rank if cited else None,
-        "passages": [{"rank": p.rank, "title": p.report.title, "year": p.report.year, "section": p.chunk.section,
+        "passages": [{"rank": p.rank, "title": p.report.shown_title, "year": p.report.year, "section": p.chunk.section,
                       "chunk_id": p.chunk.id, "start": p.chunk.start, "end": p.chunk.end} for p in result.passages],
     }
 
@@ -385,6 +385,15 @@ def wait_until_answering(url: str, timeout: float = 60.0) -> None:
             time.sleep(0.1)
 
 
+def _announcements():
+    """Gradio's screen-reader announcements (common.complete, common.error) have no translation in any locale:
+    without these a screen reader reads the raw keys out."""
+    import gradio as gr
+
+    words = {"common.complete": "完成", "common.error": "出错"}
+    return gr.I18n(**{locale: words for locale in ("zh", "zh-CN")})
+
+
 def serve(library: Library, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
           block: bool = True, ready=None):
     """Start the page and API; `ready(url)` is called once the server answers (after the warm-up)."""
@@ -396,7 +405,7 @@ def serve(library: Library, host: str = "127.0.0.1", port: int = 7860, auth: tup
     app.queue(default_concurrency_limit=8)
     try:
         app.launch(server_name=host, server_port=port, auth=auth, css=CSS, head=HEAD, prevent_thread_lock=True,
-                   footer_links=["api"], quiet=True, max_file_size="50mb",
+                   footer_links=["api"], quiet=True, max_file_size="50mb", i18n=_announcements(),
                    app_kwargs={"middleware": [Middleware(EdgeGuard), Middleware(ChinesePage)]})
     except OSError as e:  # the port was taken after `assistant serve` checked it
         raise AssistantError(f"cannot listen on {host}:{port}: choose a free port with --port ({e})") from None

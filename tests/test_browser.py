@@ -320,7 +320,7 @@ def test_no_english_on_any_tab(page):
                 if (el && !el.closest(skip) && el.offsetParent !== null) out.push(walk.currentNode.textContent);
             }
             return out.join(' '); }""")
-        assert set(re.findall(r"[A-Za-z]{2,}", chrome)) <= allowed, tab
+        assert set(re.findall(r"[A-Za-z]{2,}", chrome)) <= allowed, (tab, chrome)
     page.get_by_role("tab", name="报告").click()
     headers = page.locator("#reports thead").inner_text()
     assert all(h in headers for h in ["标题", "年份", "地区", "段落数", "加入时间", "文件"])

@@ -129,7 +129,7 @@ def test_list_answers_have_items_with_offsets_into_the_report(chat_index):
     assert [i.text for i in r.answer.items] == ["生产总值增长5.5%左右", "城镇调查失业率控制在5%以内", "居民消费价格涨幅2%左右"]
     assert all(report.text[i.start : i.end] == i.text for i in r.answer.items)
     assert r.to_dict()["answer"]["items"][0] == {"text": "生产总值增长5.5%左右", "start": r.answer.items[0].start,
-                                                 "end": r.answer.items[0].end}
+                                                 "end": r.answer.items[0].end, "page": None}
     assert sum(h.kind == "item" for h in r.cited_passage.highlights) == 3
     r = chat_index.ask("浙江2025年要抓好哪些重点工作？")
     assert [i.text for i in r.answer.items] == ["一是扩大有效投资；", "二是提振消费；", "三是稳定外贸。"]

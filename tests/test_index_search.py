@@ -39,14 +39,16 @@ def test_ask_result_shape_and_offsets(tmp_path, fake):
     assert d["understood_as"] == d["question"] and d["scope_missing"] is None and d["parts"] == []
     assert d["abstained"] is False and d["warnings"] == [] and set(d["evidence"]) == {"coverage", "cosine"}
     assert set(d["answer"]) == {"text", "span", "start", "end", "sentence_start", "sentence_end", "chunk_id", "doc_id",
-                                "section", "items", "verdict", "score"}
+                                "section", "items", "verdict", "score", "page", "page_end"}
+    assert d["answer"]["page"] is None and d["answer"]["page_end"] is None  # a .txt report has no pages
     assert 0 < d["answer"]["score"] <= 1  # the reader's probability that the sentence answers
     assert d["answer"]["items"] == [] and d["answer"]["verdict"] is None
     assert len(d["passages"]) == 3
     report_text = next(iter(a.index.reports.values())).text
     for p in d["passages"]:
         assert set(p) == {"rank", "chunk_id", "doc_id", "title", "year", "source", "section", "text", "start",
-                          "end", "score", "highlights"}
+                          "end", "score", "highlights", "page", "page_end"}
+        assert p["page"] is None
         assert report_text[p["start"] : p["end"]] == p["text"]
         for h in p["highlights"]:
             assert 0 <= h["start"] < h["end"] <= len(p["text"]) and h["kind"] in {"answer", "evidence", "term", "item"}
