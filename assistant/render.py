@@ -18,6 +18,8 @@ CSS = """
 .card .text { line-height: 1.8; white-space: pre-wrap; }
 .card details { margin-top: 6px; font-size: 0.92em; color: #57606a; }
 .card .context { white-space: pre-wrap; line-height: 1.7; }
+.card .page { margin-left: 6px; padding: 0 5px; border-radius: 4px; background: #eaeef2; color: #1f2328; }
+.card .page-image img { display: block; max-width: 100%; margin-top: 6px; border: 1px solid #d0d7de; }
 mark.answer { background: #ffd33d; color: #000; font-weight: 700; padding: 0 2px; border-radius: 3px; }
 mark.evidence { background: #dafbe1; color: inherit; }
 mark.item { background: #fff1b8; color: inherit; border-radius: 3px; }

@@ -29,10 +29,16 @@ def libreoffice_pdf(title: str, text: str, out: Path, header: str = HEADER) -> P
     """A .docx with a running header and a page-number footer, printed to PDF by LibreOffice."""
     docx_path = out.with_suffix(".docx")
     word_document(title, text, header).save(docx_path)
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out.parent), str(docx_path)],
-                   check=True, capture_output=True, timeout=300)
+    print_docx(docx_path)
     docx_path.unlink()
     return out
+
+
+def print_docx(docx_path: Path) -> Path:
+    """The .docx printed to a PDF beside it by LibreOffice."""
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(docx_path.parent), str(docx_path)],
+                   check=True, capture_output=True, timeout=300)
+    return docx_path.with_suffix(".pdf")
 
 
 def word_document(title: str, text: str, header: str = HEADER, table: list[list[str]] | None = None):
@@ -49,6 +55,7 @@ def word_document(title: str, text: str, header: str = HEADER, table: list[list[
         document.add_paragraph(p).paragraph_format.first_line_indent = Pt(24)
     if table:
         grid = document.add_table(rows=len(table), cols=len(table[0]))
+        grid.style = "Table Grid"  # ruled, as report tables are printed
         for row, values in zip(grid.rows, table, strict=True):
             for cell, value in zip(row.cells, values, strict=True):
                 cell.text = value
@@ -61,6 +68,19 @@ def word_document(title: str, text: str, header: str = HEADER, table: list[list[
     footer._p.append(parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr="NUMPAGES"><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
     footer.add_run(" 页 —")
     return document
+
+
+def county_report_pdf(out: Path) -> Path:
+    """A three-page report printed by LibreOffice whose thirty items repeat word for word (the numbers aside) at
+    the same heights on each page; its last sentence, 粮食总产量达到56.8万吨, is on its last page."""
+    title = "2027年示例县政府工作报告"
+    items = [f"第{i}项工作：示例县坚持问题导向，推进基层治理现代化，办好民生实事，群众满意度持续提升。" for i in range(1, 31)]
+    text = "\n".join([title, *items, "示例县全年粮食总产量达到56.8万吨，创历史新高。"])
+    docx_path = out.with_suffix(".docx")
+    word_document(title, text, header="示例县人民政府").save(docx_path)
+    print_docx(docx_path)
+    docx_path.unlink()
+    return out
 
 
 def chromium_pdf(title: str, text: str, out: Path) -> Path:

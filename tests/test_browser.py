@@ -41,6 +41,10 @@ def server(tmp_path_factory):
     (corpus / "md.txt").write_text(MD_REPORT, encoding="utf-8")
     for name, text in PROVINCES.items():
         (corpus / f"{name}.txt").write_text(text, encoding="utf-8")
+    if shutil.which("soffice"):
+        from . import docmaker
+
+        docmaker.county_report_pdf(corpus / f"{COUNTY}.pdf")
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     procs = [start_server(tmp, corpus, port)]
@@ -53,6 +57,9 @@ def server(tmp_path_factory):
     yield url, tmp, restart
     procs[-1].terminate()
     procs[-1].wait(timeout=30)
+
+
+COUNTY = "2027年示例县政府工作报告"
 
 
 def start_server(tmp: Path, corpus: Path, port: int) -> subprocess.Popen:
@@ -421,3 +428,23 @@ def test_on_a_phone_nothing_covers_the_chat_and_the_placeholder_fits(page, serve
                 covered: labels.some(l => l.bottom > first.top && l.top < first.bottom)}; }""")
     assert layout["placeholder"] <= layout["room"] and not layout["covered"], layout
     phone.close()
+
+
+def test_a_pdf_passage_shows_its_page_and_the_page_with_the_answer_boxed(page, server):
+    if not (server[1] / "corpus" / f"{COUNTY}.pdf").exists():
+        assert os.environ.get("REQUIRE_ALL_BACKENDS") != "1", "soffice missing: run scripts/test-setup.sh"
+        pytest.skip("needs soffice to print the PDF (scripts/test-setup.sh installs it)")
+    ask(page, "示例县2027年粮食总产量是多少？")
+    assert "56.8万吨" in page.locator("#chat .message").last.inner_text()
+    assert "（第 3 页）" in page.locator("#chat .message").last.inner_text()  # the citation names the page
+    card = page.locator("#passages .card").first
+    assert card.locator(".head .page").inner_text() == "第 3 页"
+    summary = card.locator("details.page-image summary")
+    assert summary.inner_text() == "查看原文第 3 页（答案已框出）"
+    summary.click()
+    image = card.locator("details.page-image img")
+    image.wait_for(state="visible")
+    assert image.evaluate("img => img.complete && img.naturalWidth") >= 800
+    image.scroll_into_view_if_needed()
+    out = Path(os.environ.get("SCREENSHOT_DIR", str(ROOT / "eval" / "runs")))
+    page.screenshot(path=str(out / "pdf-page.png"), full_page=False)

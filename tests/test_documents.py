@@ -14,7 +14,6 @@ from assistant.documents import OCR_HINT, Unreadable, read_document
 from assistant.documents.layout import Line, boxes_of, compatible, furniture, is_page_number, layout, normal_chars
 from assistant.documents.tables import row_sentences
 from assistant.documents.web import read_web_page
-from assistant.ingest import load_file
 
 from . import docmaker
 from .conftest import ROOT, SHARED
@@ -244,6 +243,32 @@ def test_a_chromium_pdf_has_no_compatibility_characters(jiangsu, tmp_path):
     want = docmaker.paragraphs(jiangsu[1])
     assert sum(p in set(want) for p in docmaker.paragraphs(doc.text)) >= 0.95 * len(want)
     assert not [p for p in docmaker.paragraphs(doc.text) if FURNITURE.search(p) or p == doc.title + "。"]
+
+
+@needs("soffice")
+def test_a_ruled_table_in_a_pdf_keeps_each_row_with_its_header(tmp_path):
+    table = [["指标", "2024年实际", "比上年增长"], ["地区生产总值", "3897.6亿元", "5.2%"],
+             ["社会消费品零售总额", "2109.8亿元", "6.1%"]]
+    text = "2025年示例市政府工作报告\n过去一年，全市经济稳中有进，主要指标如下。"
+    document = docmaker.word_document("2025年示例市政府工作报告", text, header="", table=table)
+    document.add_paragraph("今年要巩固增长势头。")
+    document.save(tmp_path / "r.docx")
+    doc = read_document(docmaker.print_docx(tmp_path / "r.docx"))
+    assert doc.text.split("\n") == [
+        "2025年示例市政府工作报告", "过去一年，全市经济稳中有进，主要指标如下。",
+        "指标：地区生产总值｜2024年实际：3897.6亿元｜比上年增长：5.2%。",
+        "指标：社会消费品零售总额｜2024年实际：2109.8亿元｜比上年增长：6.1%。", "今年要巩固增长势头。"]
+    assert doc.title == "2025年示例市政府工作报告" and doc.pages == (0,)
+
+
+@needs("soffice")
+def test_body_lines_that_repeat_at_the_same_height_on_every_page_are_not_furniture(tmp_path):
+    doc = read_document(docmaker.county_report_pdf(tmp_path / "county.pdf"))
+    paragraphs = doc.text.split("\n")
+    assert len(doc.pages) == 3 and "示例县人民政府" not in doc.text  # the running header
+    assert [int(re.match(r"第(\d+)项", p).group(1)) for p in paragraphs[1:-1]] == list(range(1, 31))
+    assert paragraphs[0] == doc.title == "2027年示例县政府工作报告"
+    assert all(p.endswith("群众满意度持续提升。") for p in paragraphs[1:-1])
 
 
 @pytest.fixture(scope="module")

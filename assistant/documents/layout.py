@@ -51,7 +51,8 @@ class Line:
         return max(b[3] for _, b in self.chars)
 
 
-LineBox = tuple[int, int, int, float, float, float, float]  # start, end in the text, page, x0, top, x1, bottom
+# start, end in the text, page, x0, top, x1, bottom, and each character's left edge (a table row: none)
+LineBox = tuple[int, int, int, float, float, float, float, list[float]]
 
 
 @dataclass
@@ -128,19 +129,49 @@ def _shape(text: str) -> str:
 
 def furniture(lines: list[Line], n_pages: int) -> set[int]:
     """Indexes of running headers, footers and page numbers: a page number anywhere in the top or bottom tenth
-    of a page; a line whose wording (digits aside) recurs at the same height on at least half the pages (and on
-    two at least) in the top or bottom fifth."""
-    out = set()
+    of a page; a line of a page's edge block (the lines above the first wide gap at the top, below the last at
+    the bottom, in the top or bottom fifth) whose wording, digits aside, recurs at the same height in the edge
+    blocks of at least half the pages (and of two at least). Body lines that repeat word for word at the same
+    height (a list of like items) are not in an edge block: a wider gap separates a header from the body."""
+    edge = _edge_blocks(lines)
     seen: Counter = Counter()
-    for line in lines:
-        if _in_margin(line, 0.2):
-            seen[(_shape(line.text), round(line.top / 6))] += 1
+    for i in edge:
+        seen[(_shape(lines[i].text), round(lines[i].top / 6))] += 1
     repeat = max(2, (n_pages + 1) // 2)
+    out = set()
     for i, line in enumerate(lines):
-        if (_in_margin(line, 0.1) and is_page_number(line.text)) or (
-                _in_margin(line, 0.2) and n_pages > 1 and sum(seen[(_shape(line.text), round(line.top / 6) + d)]
-                                                                for d in (-1, 0, 1)) >= repeat):
+        if _in_margin(line, 0.1) and is_page_number(line.text):
             out.add(i)
+        elif i in edge and n_pages > 1 and sum(
+                seen[(_shape(line.text), round(line.top / 6) + d)] for d in (-1, 0, 1)) >= repeat:
+            out.add(i)
+    return out
+
+
+def _edge_blocks(lines: list[Line]) -> set[int]:
+    """Per page, the lines at its top before the first gap wider than the body's line spacing, and those at its
+    bottom after the last such gap, at most three each and only within the page's top or bottom fifth."""
+    by_page: dict[int, list[int]] = defaultdict(list)
+    for i, line in enumerate(lines):
+        by_page[line.page].append(i)
+    pitches = []
+    for ids in by_page.values():  # the gaps inside the page: its first and last may be a header's, a footer's
+        tops = sorted(lines[i].top for i in ids)
+        pitches += [b - a for a, b in zip(tops[1:-2], tops[2:-1], strict=True) if b - a > 0.5]
+    pitches.sort()
+    # wider than a line break and than the usual gap between paragraphs
+    wide = max(1.6 * pitches[len(pitches) // 5], 1.2 * pitches[len(pitches) * 3 // 4]) if pitches else 0.0
+    out: set[int] = set()
+    for ids in by_page.values():
+        ids = sorted(ids, key=lambda i: lines[i].top)
+        for order in (ids, ids[::-1]):
+            block = [order[0]]
+            for a, b in zip(order, order[1:], strict=False):
+                if abs(lines[b].top - lines[a].top) > wide or len(block) > 3:
+                    break
+                block.append(b)
+            if len(block) <= 3 and len(block) < len(ids):
+                out |= {i for i in block if _in_margin(lines[i], 0.2)}
     return out
 
 
@@ -174,7 +205,8 @@ def layout(lines: list[Line], n_pages: int) -> Laid:
         page_starts.setdefault(line.page, at)
         piece = line.text
         text.append(piece)
-        boxes.append((at, at + len(piece), line.page, line.x0, line.top, line.x1, line.bottom))
+        lefts = [] if line.alone else [round(box[0], 1) for _, box in line.chars]
+        boxes.append((at, at + len(piece), line.page, line.x0, line.top, line.x1, line.bottom, lefts))
         at += len(piece)
         prev = line
     pages, start = [], 0
@@ -186,14 +218,19 @@ def layout(lines: list[Line], n_pages: int) -> Laid:
 
 def boxes_of(lines: list[LineBox], start: int, end: int) -> dict[int, list[Box]]:
     """Page -> the boxes covering text[start:end]: each printed line it touches, cut to the characters it holds
-    (their positions taken as evenly spread over the line, as Chinese type is)."""
+    (from their left edges where the line has them, else taken as evenly spread, as Chinese type is)."""
     out: dict[int, list[Box]] = {}
-    for s, e, page, x0, top, x1, bottom in lines:
+    for s, e, page, x0, top, x1, bottom, *rest in lines:
         if e <= start or s >= end or e <= s:
             continue
-        step = (x1 - x0) / (e - s)
         a, b = max(s, start), min(e, end)
-        out.setdefault(page, []).append((x0 + (a - s) * step, top, x0 + (b - s) * step, bottom))
+        lefts = rest[0] if rest and len(rest[0]) == e - s else []
+        if lefts:
+            left, right = lefts[a - s], lefts[b - s] if b < e else x1
+        else:
+            step = (x1 - x0) / (e - s)
+            left, right = x0 + (a - s) * step, x0 + (b - s) * step
+        out.setdefault(page, []).append((left, top, right, bottom))
     return out
 
 

@@ -5,6 +5,7 @@ layout step and the page boxes work on a scan as on a printed PDF."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -27,9 +28,11 @@ def _engine():
 
 
 def read_pages(path: Path, pages: list[int], progress: Callable[[int, int], None] | None = None) -> list[Line]:
-    """The lines of the given pages (1-based) of a PDF, read from their rendered images."""
+    """The lines of the given pages (1-based) of a PDF, read from their rendered images. Without a `progress`
+    callback a bar on stderr shows the pages read and the time left (a page takes seconds)."""
     import pypdfium2 as pdfium
 
+    progress = progress or _bar(path, len(pages))
     pdf = pdfium.PdfDocument(str(path))
     lines: list[Line] = []
     try:
@@ -43,6 +46,20 @@ def read_pages(path: Path, pages: list[int], progress: Callable[[int, int], None
     finally:
         pdf.close()
     return lines
+
+
+def _bar(path: Path, total: int) -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=f"OCR {path.name}", unit=" 页", file=sys.stderr, leave=False,
+               bar_format="{desc}: {n_fmt}/{total_fmt} 页 [{elapsed}<{remaining}, {rate_fmt}]")
+
+    def update(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
 
 
 def recognised_lines(results: list, page: int, width: float, height: float) -> list[Line]:
