@@ -206,6 +206,18 @@ def test_answers_from_a_pdf_cite_the_page_they_were_printed_on(lo_index, lo_pdf,
 
 
 @pytest.mark.integration
+def test_an_answer_whose_sentence_starts_on_the_page_before(lo_index, lo_pdf):
+    r = lo_index.ask("江苏2024年建成宜居宜业和美乡村多少个？")
+    assert not r.abstained and r.answer.span == "1241个", r.answer
+    report = lo_index.index.reports[r.answer.doc_id]
+    page = printed_page_of(lo_pdf, "1241个")
+    assert r.to_dict()["answer"]["page"] == page
+    if printed_page_of(lo_pdf, "2330公里") == page - 1:  # as printed here: the break is mid-sentence
+        assert report.page_of(r.answer.sentence_start) == page - 1
+        assert "2330公里，建成宜居宜业和美乡村1241个" in r.answer.sentence
+
+
+@pytest.mark.integration
 def test_a_sentence_broken_across_a_page_break_is_one_sentence(lo_index, lo_pdf):
     report = next(iter(lo_index.index.reports.values()))
     breaks = [p for p in report.pages[1:] if report.text[p - 1] not in "。\n"]  # pages that start mid-sentence
