@@ -41,8 +41,9 @@ def test_compatibility_forms_become_the_characters_they_stand_for():
 
 
 def test_spaces_printing_put_between_chinese_and_digits_are_removed_but_not_between_words():
-    text = "".join(ch for ch, _ in normal_chars((c, (0, 0, 1, 1)) for c in "达 13.7 万亿元，Made in China 2025"))
+    text = "".join(ch for ch, _ in normal_chars((c, (0, 0, 1, 1)) for c in "达 13.7 万亿元， Made in China 2025"))
     assert text == "达13.7万亿元，Made in China 2025"
+    assert "".join(ch for ch, _ in normal_chars((c, (0, 0, 1, 1)) for c in "省长 施小琳")) == "省长 施小琳"
 
 
 @pytest.mark.parametrize("text", ["— 第 3 页 共 18 页 —", "- 3 -", "3/13", "12", "第3页", "Page 3 of 18"])
@@ -75,7 +76,7 @@ def three_pages() -> list[Line]:
 def test_running_headers_and_page_numbers_are_furniture():
     lines = three_pages()
     dropped = {lines[i].text for i in furniture(lines, 3)}
-    assert dropped == {"江苏省人民政府办公厅·2025年政府工作报告（全文）", "—第1页共3页—", "—第2页共3页—", "—第3页共3页—"}
+    assert dropped == {"江苏省人民政府办公厅·2025年政府工作报告（全文）", "—第1页 共3页—", "—第2页 共3页—", "—第3页 共3页—"}
 
 
 def test_paragraphs_join_across_lines_and_page_breaks_and_end_at_indents_and_short_lines():

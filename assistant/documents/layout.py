@@ -69,6 +69,7 @@ class Laid:
 # Chinese characters and punctuation, with the marks Chinese text shares with Western (· — … “ ”)
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef\u00b7\u2014\u2026\u2018-\u201d]")
 _LATIN = re.compile(r"[0-9A-Za-z]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def is_cjk(ch: str) -> bool:
@@ -94,8 +95,9 @@ def compatible(ch: str) -> str:
 
 
 def normal_chars(chars: Iterable[tuple[str, Box]]) -> list[tuple[str, Box]]:
-    """Compatibility forms replaced (compatible()); a space dropped where it touches a Chinese character or
-    punctuation mark (printing spaces CJK from digits, 13.7 万亿元; the report did not), kept between words."""
+    """Compatibility forms replaced (compatible()); a space dropped between a Chinese character or punctuation
+    mark and a digit, letter or mark (printing spaces CJK from digits, 13.7 万亿元; the report did not), kept
+    between words and between two Chinese characters (省长 施小琳: a space the report has)."""
     out: list[tuple[str, Box]] = []
     for ch, box in chars:
         for c in compatible(ch):
@@ -107,7 +109,8 @@ def normal_chars(chars: Iterable[tuple[str, Box]]) -> list[tuple[str, Box]]:
         if c == " ":
             before = kept[-1][0] if kept else ""
             after = next((o[0] for o in out[i + 1:] if o[0] != " "), "")
-            if not before or not after or before == " " or is_cjk(before) or is_cjk(after):
+            if not before or not after or before == " " or (
+                    (is_cjk(before) or is_cjk(after)) and not (_HAN.match(before) and _HAN.match(after))):
                 continue
         kept.append((c, box))
     return kept
