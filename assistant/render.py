@@ -68,7 +68,7 @@ function zhLabels(root) {
 }
 // ...and so are a few of its status lines (upload, queue)
 const ZH_TEXT = [[/^\s*Uploading\s+(\d+)\s+files?\.*\s*$/, "正在上传 $1 个文件…"],
-  [/^\s*In queue:?\s*(\d+)\s+of\s+(\d+)\s*$/, "排队中：第 $1 个，共 $2 个"], [/^\s*processing\s*$/, "处理中"]];
+  [/^\s*In queue:?\s*(\d+)\s+of\s+(\d+)\s*$/, "排队中：第 $1 个，共 $2 个"], [/^(\s*)processing(\s*\|?\s*)$/, "$1处理中$2"]];
 function zhText(root) {
   const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   while (walk.nextNode()) {

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -243,7 +244,9 @@ def test_with_auth_nothing_about_the_library_shows_before_login(index):
     a = Assistant.open(index)
     secrets = [r.title for r in a.index.reports.values()] + list(a.index.reports) + ["深圳市科技创新委员会"]
     port = free_port()
-    proc = start_serve(index, port, cwd=ROOT, timeout=120, output=subprocess.PIPE, extra=("--auth", "analyst:s3cret"))
+    log = Path(index).parent / "serve.log"
+    with open(log, "w") as sink:
+        proc = start_serve(index, port, cwd=ROOT, timeout=120, output=sink, extra=("--auth", "analyst:s3cret"))
     try:
         seen = {}
         for path in ["", "config", "gradio_api/info", "gradio_api/openapi.json", "info", "gradio_api/run/ask"]:
@@ -258,8 +261,13 @@ def test_with_auth_nothing_about_the_library_shows_before_login(index):
         assert seen["gradio_api/run/ask"].startswith(("401", "403"))
         leaks = {path: [s for s in secrets if s in body] for path, body in seen.items()}
         assert all(not found for found in leaks.values()), leaks
+        # the page answers a moment before the server's ready line is written
+        deadline = time.monotonic() + 30
+        while "serving" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         proc.terminate()
-        out = proc.communicate(timeout=30)[0]
+        proc.wait(timeout=30)
+    out = log.read_text()
     assert f"serving 1 reports on http://127.0.0.1:{port} (login required)" in out
     assert "warm-up" not in out and "Traceback" not in out
