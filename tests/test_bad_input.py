@@ -75,7 +75,6 @@ def test_eval_names_the_file_and_line(index, tmp_path, capsys, content, message)
     (lambda m: {**m, "files": {"chunks.sqlite": "big"}}, "file entry 'chunks.sqlite' is not valid"),
 ])
 def test_a_hand_edited_manifest_is_corrupt_and_rebuild_fixes_it(index, capsys, edit, message):
-    from pathlib import Path
 
     before = answer(index, capsys)
     path = Path(index) / "manifest.json"
@@ -87,7 +86,6 @@ def test_a_hand_edited_manifest_is_corrupt_and_rebuild_fixes_it(index, capsys, e
 
 
 def test_a_build_with_nothing_to_do_removes_leftovers_of_a_killed_build(index, capsys):
-    from pathlib import Path
 
     before = answer(index, capsys)
     leftovers = [Path(index) / ".tmp-20260101-000000-abcdef", Path(index) / "data-20260101-000000-abcdef"]
@@ -210,7 +208,6 @@ def test_page_arguments_are_checked_like_the_command_line(index):
 
 
 def test_feedback_lines_are_a_question_set(index, tmp_path, capsys):
-    from pathlib import Path
 
     from assistant.api import Assistant
     from assistant.evaluate import load_questions
