@@ -38,7 +38,7 @@ from .ingest import FieldMap, load_reports, unique_path
 from .lexicon import NATIONAL, region_forms
 from .normalise import normalise_question
 from .query import MAX_QUESTION_CHARS, Query, understand
-from .reader import AnswerParams, Item, Source, best_list, read, target_clauses, term_highlights, yes_or_no
+from .reader import AnswerParams, Item, Source, best_list, in_scope, read, target_clauses, term_highlights, yes_or_no
 from .search import Filters, Hit, SearchParams, missing_scope, search, with_index_regions
 from .stores import resolve_store
 from .types import Answer, Chunk, Highlight, Passage, Report, Result
@@ -193,7 +193,7 @@ class Assistant:
 
     def sources(self, query: Query, passages: list[Passage], hits: list[Hit], qvec: np.ndarray | None) -> list[Source]:
         """What the reader knows of each passage besides its text: rank, retrieval score, scope prior, term
-        coverage, dense cosine, whether it opens its report."""
+        coverage, dense cosine, whether it opens its report, where it stands in it."""
         rows = np.array([h.row for h in hits], dtype=np.int64)
         content = list(query.content_terms)
         coverage = self.index.bm25.coverage(rows, content) if content else np.ones(len(rows), np.float32)
@@ -201,8 +201,10 @@ class Assistant:
         first = hits[0].score if hits and hits[0].score else 1.0
         plain = [(p.report.plain(p.chunk.text), p.report.plain(p.report.title), p.report.plain(p.chunk.section))
                  for p in passages]  # a traditional report is read in simplified characters, offsets unchanged
-        return [Source(*plain[i], i, h.score / first, h.prior, float(coverage[i]),
-                       float(cosine[i]), p.chunk.start == 0, p.chunk.doc_id == passages[0].chunk.doc_id)
+        return [Source(*plain[i], rank=i, score=h.score / first, prior=h.prior, coverage=float(coverage[i]),
+                       cosine=float(cosine[i]), opens_report=p.chunk.start == 0,
+                       same_report_as_first=p.chunk.doc_id == passages[0].chunk.doc_id,
+                       position=p.chunk.start / max(1, len(p.report.text)))
                 for i, (p, h) in enumerate(zip(passages, hits, strict=True))]
 
     def _compose(self, query: Query, hits: list[Hit], qvec: np.ndarray | None = None) -> Result:
@@ -213,10 +215,11 @@ class Assistant:
         n = ap.answer_passages
         sources = self.sources(query, passages[:n], hits[:n], qvec)
         evidence = (max(s.coverage for s in sources), max(s.cosine for s in sources) if qvec is not None else None)
-        reading = read(query, sources, self.index.bm25, threshold=None if ap.refuse else 0.0)
+        readable = in_scope(sources)
+        reading = read(query, [sources[i] for i in readable], self.index.bm25, threshold=None if ap.refuse else 0.0)
         if reading is None:
             return refused(query, passages, evidence, "找到的段落里没有成句的文字")
-        top = cite_first(passages, passages[reading.source])  # the passage with the answering sentence first
+        top = cite_first(passages, passages[readable[reading.source]])  # the answering passage first
         s, e = reading.sentence.start, reading.sentence.end
         items, listed = self._list_answer(query, passages, top.chunk.start + s) if query.wants_list else ([], None)
         if items and listed is not top:  # the passage holding the list is cited first

@@ -192,6 +192,18 @@ def synonyms() -> tuple[tuple[str, str], ...]:
 
 
 @cache
+def other_wordings() -> dict[str, tuple[str, ...]]:
+    """Report wording -> the other ways a report may write it too (生产总值 -> gdp, 居民消费价格 -> cpi), lower-cased:
+    the question is read in one wording, a report may print the other (全年GDP增长4%). From data/synonyms.tsv
+    and data/glossary.tsv."""
+    out: dict[str, list[str]] = {}
+    for alias, wording in (*table("synonyms.tsv"), *table("glossary.tsv")):
+        if len(alias) > 1 and alias.lower() != wording:
+            out.setdefault(wording, []).append(alias.lower())
+    return {w: tuple(dict.fromkeys(a)) for w, a in out.items()}
+
+
+@cache
 def list_pattern() -> re.Pattern:
     """Questions that ask for several things (data/list_words.txt)."""
     return re.compile("|".join(_lines("list_words.txt")))

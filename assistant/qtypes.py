@@ -58,6 +58,8 @@ def asked_unit(question: str) -> str:
 def measure_fits(span: str, question: str) -> bool:
     """A figure in the measure the question asks for: a percentage for 比例/增速, an amount in 元 for 金额
     (data/measures.tsv). True when the question asks for no particular measure."""
+    if asked_unit(question) not in ("", "个"):  # 增长了多少亿元: the unit it names decides
+        return True
     for _, asked, holds in measures():
         if asked.search(question):
             return bool(holds.search(span))

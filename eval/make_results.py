@@ -51,9 +51,15 @@ QUESTION_SETS = {
                  "asked with the chat's earlier questions (36 turns, 21 follow-ups).",
     "dev_lists": "List questions (有哪些, 主要预期目标, 做了哪些工作): right when an item (or the sentence) "
                  "holds the gold item (16).",
-    "dev_fresh": "Written after the reader was fitted and never fitted or tuned on (test only): other reports and "
-                 "wordings than the issues quote, traditional characters, full-width digits, English terms, "
-                 "Chinese numerals, dates and questions no report answers.",
+    "dev_fresh": "Written after the reader was first fitted: other reports and wordings than the issues quote, "
+                 "traditional characters, full-width digits, English terms, Chinese numerals, dates and questions "
+                 "no report answers (51). Never fitted on, but its failures have since been read to find what "
+                 "signals were missing: tune data now, not evidence.",
+    "dev_fresh2": "34 + 8 questions on 辽宁 2025, 山西/青海/河北/陕西 2026 and State Council 1995–2018 reports, "
+                  "written before the change it first judged; its failures were read since (tune data now).",
+    "dev_fresh3": "36 + 8 questions on 云南/江西/湖南/内蒙古 2026, 江西/黑龙江/宁夏 2025 and State Council "
+                  "2003/2005/2010 reports, written before the changes it judges (the passage position and the "
+                  "growth/total measures); never fitted or tuned on. Two gold errors were fixed after its first run.",
 }
 BASELINE = f"rule cascade (previous release, {COMMIT})"
 METRICS = ["n", "hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "answer_accuracy", "highlight_coverage",

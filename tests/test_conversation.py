@@ -63,6 +63,13 @@ def test_target_or_result_is_read_from_the_question():
     assert understand("2026年上海说去年城镇新增就业多少人？").asked_kind == "result"
     assert understand("2025年四川GDP增长了多少？").asked_kind == "result"
     assert understand("2025年四川粮食产量").asked_kind is None
+    assert understand("2026年吉林省人均预期寿命达到多少岁").asked_kind is None  # 预期寿命 asks no 预期 target
+
+
+def test_a_day_asked_and_the_congress_by_its_short_name():
+    q = understand("上海2026年政府工作报告是哪天在人代会上作的？")
+    assert (q.qtype, "人民代表大会" in q.text) == ("date", True)
+    assert understand("重庆的报告是几月几号作的").qtype == "date"
 
 
 def test_enumerations_are_found_in_order_with_exact_offsets():

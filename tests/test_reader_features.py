@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.lexical import BM25, tokenize
+from assistant.qtypes import measure_fits
 from assistant.query import understand
 from assistant.reader.features import (
     ANSWER_FEATURES,
@@ -46,6 +47,11 @@ def test_typed_spans_read_chinese_numerals_and_counted_things(sentence, values):
     assert set(values) <= found
 
 
+def test_words_that_begin_with_a_numeral_are_not_figures():
+    folded = sentences("社会消费品零售总额增长2.4%，一般公共预算收入增长2.3%，第三产业增长5.1%。")[0].folded
+    assert [folded[s.start : s.end] for s in typed_spans(folded) if s.kind == "number"] == ["2.4%", "2.3%", "5.1%"]
+
+
 def test_a_figure_of_the_asked_measure_right_after_the_key_term():
     f = _features("赤字率是多少？", "赤字率拟按4%左右安排。")
     assert (f["key_term"], f["measure_fit"], f["measure_miss"], f["key_then_value"], f["typed"]) == (1, 1, 0, 1, 1)
@@ -53,11 +59,42 @@ def test_a_figure_of_the_asked_measure_right_after_the_key_term():
     assert (f["measure_fit"], f["measure_miss"], f["typed"]) == (0, 1, 1)
 
 
+@pytest.mark.parametrize("question, figure, fits", [
+    ("山西全年生产总值增长是多少", "4%", True),
+    ("山西全年生产总值增长是多少", "2.6万亿元", False),
+    ("进出口总额总量多少", "1.4万亿元", True),
+    ("进出口总额总量多少", "10.2%", False),
+    ("规模以上工业增加值增长多少", "6%", True),  # 规模以上 names no level
+    ("存款增长了多少亿元", "300亿元", True),  # the unit it names decides, not 增长
+    ("人口增长到多少", "1.4亿人", True),
+])
+def test_growth_asks_a_rate_and_a_total_a_level(question, figure, fits):
+    assert measure_fits(figure, question) is fits
+
+
 def test_a_target_asked_and_a_result_found():
     f = _features("2025年的生产总值增长目标是多少？", "过去一年，全市生产总值增长5.1%。")
     assert (f["kind_same"], f["kind_other"]) == (0, 1)
     f = _features("2025年的生产总值增长目标是多少？", "今年的主要预期目标是：生产总值增长5%左右。")
     assert (f["kind_same"], f["kind_other"]) == (1, 0)
+
+
+def test_a_report_that_writes_gdp_holds_the_term_the_question_was_read_as():
+    f = _features("山西全年GDP growth是多少", "全年GDP增长4%，快于上年。")  # read as 生产总值增长
+    assert (f["key_term"], f["key_then_value"], f["coverage"] > 0.5) == (1, 1, True)
+
+
+@pytest.mark.parametrize("question, values", [
+    ("去年完成了多少万亩综合治理？", (-0.4, 0.0)),  # a result asked: the report's review comes first
+    ("今年的目标是完成多少万亩综合治理？", (0.0, 0.4)),
+    ("综合治理多少万亩？", (0.0, 0.0)),  # neither asked: where it stands says nothing
+])
+def test_where_a_passage_stands_in_its_report_is_read_for_a_result_or_a_target(question, values):
+    asked, _ = _asked(question, ["开展综合治理330万亩。"])
+    s = sentences("开展综合治理330万亩。")[0]
+    x = sentence_features(asked, s, Source(s.text, position=0.9))
+    got = (x[SENTENCE_FEATURES.index("result_position")], x[SENTENCE_FEATURES.index("target_position")])
+    assert got == pytest.approx(values)
 
 
 def test_coverage_counts_title_terms_little():

@@ -15,6 +15,7 @@ from ..lexical import BM25, pos_tags
 from ..query import Query
 from .features import (
     ANSWER_FEATURES,
+    OUTSIDE_SCOPE,
     SENTENCE_FEATURES,
     SPAN_FEATURES,
     Asked,
@@ -31,8 +32,11 @@ from .model import LinearModel, shipped
 from .spans import Span, aligned_span, candidates
 from .text import Sentence, sentences, term_highlights
 
-__all__ = ["AnswerParams", "Item", "Reading", "Source", "best_list", "read", "sentence_model", "sentence_rows", "span_model",
-           "span_rows", "target_clauses", "term_highlights", "yes_or_no", "answer_model", "answer_features"]
+__all__ = [
+    "AnswerParams", "Item", "Reading", "Source", "answer_features", "answer_model", "best_list", "in_scope",
+    "read", "sentence_model", "sentence_rows", "span_model", "span_rows", "target_clauses", "term_highlights",
+    "yes_or_no",
+]
 
 # the kinds of question whose names and phrases (jieba part-of-speech tags) are candidates
 _TAGGED = (None, "person", "org", "title")
@@ -49,7 +53,7 @@ class AnswerParams:
     # a question naming a report the index does not hold (2020年政府工作报告) is refused, saying so
     refuse_missing_scope: bool = True
     # passages whose sentences may supply the answer (the first ones cited)
-    answer_passages: int = 3
+    answer_passages: int = 5
 
 
 def sentence_model() -> LinearModel:
@@ -74,6 +78,14 @@ class Reading:
     prob: float  # the answer model's probability that this sentence answers the question
     answerable: bool
     reason: str = ""  # why not, when not answerable
+
+
+def in_scope(sources: list[Source]) -> list[int]:
+    """Which sources the reader reads: those of the reports the question names (or the next year's, which reviews
+    the year asked) when any is among them. A passage of another report is never the answer to a question that
+    names its report; the other passages stay shown, as context."""
+    inside = [i for i, s in enumerate(sources) if s.prior >= OUTSIDE_SCOPE]
+    return inside or list(range(len(sources)))
 
 
 def sentence_rows(query: Query, sources: list[Source], bm25: BM25) -> tuple[Asked, list[tuple[int, Sentence]], np.ndarray]:
@@ -131,7 +143,7 @@ _REASONS = {  # the feature whose weight held the best sentence down most -> wha
     "best_kind_other": "找到的数字是{found}，不是所问的{asked}",
     "best_typed_missing": "找到的句子里没有所问的{qtype}",
     "best_measure_miss": "找到的数字不是所问的量（单位或口径不同）",
-    "best_prior": "最接近的段落不在所问的报告中",
+    "best_outside_scope": "最接近的段落不在所问的报告中",
 }
 _QTYPE_ZH = {"number": "数字", "date": "日期", "ordinal": "名次", "org": "机构", "person": "人名"}
 

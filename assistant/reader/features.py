@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..lexical import BM25, STOPWORDS
-from ..lexicon import YEAR
+from ..lexicon import YEAR, other_wordings
 from ..qtypes import QUESTION_WORD, ROLE, WH, measure_fits
 from ..query import Query
 from .kinds import sentence_kind
@@ -23,6 +23,7 @@ from .spans import KINDS, Span, typed_spans
 from .text import Sentence
 
 TYPED = ("number", "date", "ordinal", "org", "person")
+OUTSIDE_SCOPE = 0.5  # a prior below it: the passage's report is not one the question names (search.SearchParams)
 _BREAK = re.compile(r"[，。；！？,;]")
 _QUALIFIER = re.compile(r"(?:左右|以上|以内|以下|上下|多|余)$")
 
@@ -41,6 +42,7 @@ class Source:
     cosine: float = 0.0  # dense similarity to the question (0 when searched by BM25 alone)
     opens_report: bool = False  # the report's first passage (its title page: who delivered it, when)
     same_report_as_first: bool = True
+    position: float = 0.0  # where the passage starts in its report: 0 its beginning, 1 its end
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ class Asked:
     bigrams: frozenset[str]
     best_coverage: float
     best_cosine: float
+    forms: dict[str, tuple[str, ...]]  # content term -> the ways a report may write it (生产总值, 生产, 总值: gdp)
+
+    def holds(self, term: str, text: str) -> bool:
+        """`text` (lower-cased) writes `term` in one of its forms."""
+        return any(f in text for f in self.forms.get(term, (term,)))
 
     @classmethod
     def of(cls, query: Query, bm25: BM25, sources: list[Source]) -> Asked:
@@ -62,15 +69,18 @@ class Asked:
         idf = {t: bm25.idf(t) for t in content}
         # the most specific term: the rarest in the index among the words of two or more characters (米其林, 赤字率)
         key = max((t for t in content if len(t) > 1), key=lambda t: (idf[t], len(t)), default=None)
+        wordings = other_wordings()
         return cls(query, idf, key or max(content, key=len, default=None), bigrams,
-                   max((s.coverage for s in sources), default=0.0), max((s.cosine for s in sources), default=0.0))
+                   max((s.coverage for s in sources), default=0.0), max((s.cosine for s in sources), default=0.0),
+                   {t: (t, *(f for w in content if t in w for f in wordings.get(w, ()))) for t in content})
 
 
 SENTENCE_FEATURES = (
     "coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "best_coverage", "cosine_gap",
-    "first_passage", "rank", "score", "prior", "same_report", "title_page_date", "typed", "typed_missing",
-    "unit_fit", "measure_fit", "measure_miss", "key_then_value", "kind_same", "kind_other", "length",
-    "first_sentence", "lead", "section_term", "q_number", "q_date", "q_typed", "q_untyped", "q_list", "q_yes_no",
+    "first_passage", "rank", "score", "relevance", "prior", "outside_scope", "same_report", "title_page_date",
+    "typed", "typed_missing", "unit_fit", "measure_fit", "measure_miss", "key_then_value", "kind_same", "kind_other",
+    "result_position", "target_position", "length", "first_sentence", "lead", "section_term", "q_number", "q_date",
+    "q_typed", "q_untyped", "q_list", "q_yes_no",
     "coverage_gap", "mass_gap", "run_gap",  # against the question's best candidate (with_gaps)
 )
 GAPS = (("coverage_gap", "coverage"), ("mass_gap", "mass"), ("run_gap", "run"))
@@ -93,7 +103,7 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
     title = source.title.lower()
     weights = {t: w * (0.2 if t in title else 1.0) for t, w in asked.idf.items()}
     total = sum(weights.values()) or 1.0
-    mass = sum(w for t, w in weights.items() if t in read)
+    mass = sum(w for t, w in weights.items() if asked.holds(t, read))
     spans = typed_spans(sentence.folded)
     kinds = {s.kind for s in spans} | ({"person"} if ROLE.search(sentence.folded) else set())
     numbers = [sentence.folded[s.start : s.end] for s in spans if s.kind == "number"]
@@ -104,7 +114,7 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
     return np.array([
         mass / total,
         math.log1p(mass),
-        float(asked.key is not None and asked.key in read),
+        float(asked.key is not None and asked.holds(asked.key, read)),
         _longest_shared(q.text, read) / 8,
         sum(b in read for b in asked.bigrams) / max(1, len(asked.bigrams)),
         source.coverage,
@@ -113,7 +123,9 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
         float(source.rank == 0),
         source.rank / 2,
         source.score,
-        source.prior,
+        source.score / max(source.prior, 0.01),  # the score before the scope prior discounted it
+        source.prior,  # 1 the named report, 0.5 the next year's (its review of the year asked), 0.3 outside
+        float(source.prior < OUTSIDE_SCOPE),
         float(source.same_report_as_first),
         float(source.opens_report and q.qtype == "date"),
         float(q.qtype in TYPED and q.qtype in kinds),
@@ -121,9 +133,13 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
         float(is_number and bool(q.unit) and any(_unit_fits(n, q) for n in numbers)),
         float(is_number and bool(fits)),
         float(is_number and bool(numbers) and not fits),
-        float(is_number and _key_then_value(read, asked.key, len(sentence.lead), spans)),
+        float(is_number and _key_then_value(read, asked.forms.get(asked.key or "", ()), len(sentence.lead), spans)),
         float(kind is not None and kind == q.asked_kind),
         float(kind is not None and kind != q.asked_kind),
+        # a work report reviews the past year first and sets this year's targets after: how early the passage
+        # stands when a result is asked, how late when a target is (0 when neither is, or halfway through)
+        0.5 - source.position if is_number and q.asked_kind == "result" else 0.0,
+        source.position - 0.5 if is_number and q.asked_kind == "target" else 0.0,
         math.log1p(len(sentence.text)) / 5,
         float(sentence.index == 0),
         float(bool(sentence.lead)),
@@ -140,7 +156,7 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
 
 ANSWER_FEATURES = (
     "best_prob", "margin", *(f"best_{n}" for n in (
-        "coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "cosine_gap", "prior", "typed",
+        "coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "cosine_gap", "prior", "outside_scope", "typed",
         "typed_missing", "measure_fit", "measure_miss", "kind_same", "kind_other", "key_then_value", "first_passage",
         "title_page_date")),
     "passages_coverage", "union_coverage", "key_anywhere", "terms", "q_number", "q_date", "q_typed",
@@ -159,11 +175,11 @@ def answer_features(asked: Asked, x: np.ndarray, probs: np.ndarray, found: list[
     return np.array([
         probs[order[0]], probs[order[0]] - (probs[order[1]] if len(order) > 1 else 0.0),
         *(best[col[n]] for n in ("coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "cosine_gap",
-                                 "prior", "typed", "typed_missing", "measure_fit", "measure_miss", "kind_same",
+                                 "prior", "outside_scope", "typed", "typed_missing", "measure_fit", "measure_miss", "kind_same",
                                  "kind_other", "key_then_value", "first_passage", "title_page_date")),
         best[col["best_coverage"]],
-        sum(w for t, w in asked.idf.items() if t in text) / total,
-        float(asked.key is not None and asked.key in text),
+        sum(w for t, w in asked.idf.items() if asked.holds(t, text)) / total,
+        float(asked.key is not None and asked.holds(asked.key, text)),
         math.log1p(len(asked.idf)),
         *(best[col[n]] for n in ("q_number", "q_date", "q_typed", "q_untyped", "q_list", "q_yes_no")),
     ])
@@ -181,11 +197,13 @@ def _longest_shared(question: str, text: str, longest: int = 8) -> int:
     return 0
 
 
-def _key_then_value(read: str, key: str | None, offset: int, spans: list[Span], window: int = 12) -> bool:
-    """A figure follows the question's key term closely, in the same clause (赤字率拟按3%左右)."""
-    if not key or key not in read:
+def _key_then_value(read: str, key_forms: tuple[str, ...], offset: int, spans: list[Span], window: int = 12) -> bool:
+    """A figure follows the question's key term (in any of its forms) closely, in the same clause (赤字率拟按3%左右)."""
+    found = [(read.index(f), f) for f in key_forms if f in read]
+    if not found:
         return False
-    end = read.index(key) + len(key)
+    at, form = min(found)
+    end = at + len(form)
     for s in spans:
         start = s.start + offset
         if s.kind == "number" and 0 <= start - end <= window and not _BREAK.search(read, end, start):

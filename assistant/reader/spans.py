@@ -28,7 +28,10 @@ NUMBER = re.compile(
     rf"{_PREFIX}(?:"
     rf"百分之{_CN_NUM}|百分之{_DIGITS}"  # 百分之十二点三
     rf"|{_DIGITS}(?:多|余)?\s*(?:万亿|亿|万|千)?\s*(?:{_ANY_UNIT})?(?:{_RANGE}{_DIGITS}\s*(?:万亿|亿|万)?\s*(?:{_UNIT})?)?"
-    rf"|{_CN_NUM}(?:{_ANY_UNIT})(?:{_RANGE}{_CN_NUM}(?:{_UNIT}))?"
+    rf"|{_CN_NUM}(?:{_UNIT})(?:{_RANGE}{_CN_NUM}(?:{_UNIT}))?"
+    # a Chinese numeral before any other character only when it has a magnitude (百万辆, 八千亿斤), so that the
+    # words 零售, 一般 and 三产 are not figures
+    rf"|[{_CN}]*[十百千万亿]{_ANY_UNIT}"
     rf"){_SUFFIX}"
 )
 _VERB_PREFIX = re.compile(r"^(?:达到|达|累计|共)")
