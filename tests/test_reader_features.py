@@ -8,6 +8,7 @@ import pytest
 from assistant.lexical import BM25, tokenize
 from assistant.qtypes import measure_fits
 from assistant.query import understand
+from assistant.reader import in_scope
 from assistant.reader.features import (
     ANSWER_FEATURES,
     SENTENCE_FEATURES,
@@ -134,3 +135,9 @@ def test_the_shipped_models_fit_the_features_the_code_computes(name, features):
     assert model.names == features and np.all(model.scale > 0)
     about = json.loads((DATA / f"reader_{name}.json").read_text(encoding="utf-8"))["about"]
     assert about["command"].startswith("eval/fit_reader.py")
+
+
+def test_the_reader_reads_the_named_reports_passages_when_there_are_any():
+    priors = [0.3, 1.0, 0.5, 0.3]  # another report, the named one, the next year's (it reviews the year asked)
+    assert in_scope([Source("甲。", prior=p) for p in priors]) == [1, 2]
+    assert in_scope([Source("甲。", prior=0.3), Source("乙。", prior=0.3)]) == [0, 1]  # none named: all are read
