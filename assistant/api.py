@@ -225,8 +225,10 @@ class Assistant:
         if items and listed is not top:  # the passage holding the list is cited first
             top = cite_first(passages, listed)
             s, e = sentence_at(top.chunk.text, items[0].start - top.chunk.start)
-        # a list question is refused only when no passage holds a list (and the passages are off-topic)
-        if not reading.answerable and not (items and self._section_matches(query, top.chunk.section)):
+        # a list question the scorer doubts is still answered by a list under a heading the question names,
+        # when the list's passage names the question's key term (a list of 试点城市 that never says 房产税 is none)
+        if not reading.answerable and not (items and self._section_matches(query, top.chunk.section)
+                                           and names_key(top, reading.key)):
             return refused(query, passages, evidence, reading.reason)
         span = None if items else reading.span
         a_start, a_end = (s + span[0], s + span[1]) if span else (s, e)
@@ -277,6 +279,12 @@ class Assistant:
         rows = self.index.doc_rows.get(chunk.doc_id, [])
         same = [c for c in (self.index.chunks[r] for r in rows) if c.section.split(" > ")[0] == top]
         return min(c.start for c in same), max(c.end for c in same)
+
+
+def names_key(passage: Passage, key: str | None) -> bool:
+    """The passage (its text or its section path) names the question's key term."""
+    return key is None or key in passage.report.plain(passage.chunk.text) or key in passage.report.plain(
+        passage.chunk.section)
 
 
 def own_words(report: Report, items: list[Item]) -> list[Item]:

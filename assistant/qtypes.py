@@ -27,7 +27,7 @@ ROLE = re.compile(r"(?:常务)?(?:副)?(?:省长|市长|区长|县长|自治区�
 PATTERNS = {"number": [NUMBER], "ordinal": [ORDINAL], "date": [DATE], "title": [TITLE], "org": [ORG], "person": [ROLE]}
 
 # a token that only asks (哪几个, 多少, 谁, 怎么, 是否…), never a term of the question
-QUESTION_WORD = re.compile(r"^(?:第?几.?|哪.{0,2}|谁|什么.?|多少.?|怎.{0,2}|如何|是否|为何|吗|呢|要|叫|给|指)$")
+QUESTION_WORD = re.compile(r"^(?:第?几.?|哪.{0,3}|谁|什么.?|多少.?|怎.{0,2}|如何|是否|为何|吗|呢|要|叫|给|指)$")
 WH = wh_pattern()
 
 

@@ -227,3 +227,17 @@ def test_relative_years_without_a_region_mean_the_state_council_and_do_not_ask_f
     assert r.answer.span == "3.2%左右" and r.cited_passage.report.title == "2021年国务院政府工作报告"
     r = chat_index.ask("今年赤字率是多少？", today=TODAY)
     assert r.abstained and r.scope_missing == "索引中没有2026年的国务院政府工作报告"
+
+
+def test_a_list_under_the_named_heading_does_not_answer_a_question_about_something_it_never_names(tmp_path):
+    from assistant.embedders import FakeEmbedder
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "2024.txt").write_text("2024年国务院政府工作报告\n二、2024年政府工作任务\n"
+                                     "今年要做好以下工作：一是扩大国内需求；二是稳定对外贸易；三是深化重点改革。\n", encoding="utf-8")
+    a = Assistant.build([corpus], tmp_path / "idx", FakeEmbedder(64))
+    listed = a.ask("2024年政府工作报告提出今年要做好哪些工作？")
+    assert [i.text for i in listed.answer.items] == ["一是扩大国内需求；", "二是稳定对外贸易；", "三是深化重点改革。"]
+    r = a.ask("2024年政府工作报告提出在哪些城市试点四天工作制？")
+    assert r.abstained and "没有提到" in r.warnings[-1]

@@ -78,6 +78,7 @@ class Reading:
     prob: float  # the answer model's probability that this sentence answers the question
     answerable: bool
     reason: str = ""  # why not, when not answerable
+    key: str | None = None  # the question's most specific term (the rarest in the index)
 
 
 def in_scope(sources: list[Source]) -> list[int]:
@@ -127,7 +128,8 @@ def read(query: Query, sources: list[Source], bm25: BM25, threshold: float | Non
     score = float(am.prob(features)[0])
     answerable = score >= (am.threshold if threshold is None else threshold)
     reason = "" if answerable else refusal_reason(am, features, asked, read_sentences)
-    return Reading(source, sentence, best_span(asked, sentence, float(probs[best])), score, answerable, reason)
+    return Reading(source, sentence, best_span(asked, sentence, float(probs[best])), score, answerable, reason,
+                   asked.key)
 
 
 def best_span(asked: Asked, sentence: Sentence, prob: float) -> tuple[int, int] | None:

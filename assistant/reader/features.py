@@ -68,9 +68,11 @@ class Asked:
             t for t in content if len(t) == 1)
         idf = {t: bm25.idf(t) for t in content}
         # the most specific term: the rarest in the index among the words of two or more characters (米其林, 赤字率)
-        key = max((t for t in content if len(t) > 1), key=lambda t: (idf[t], len(t)), default=None)
+        # that do not name the report itself (委员会 of 深圳市科技创新委员会 says which report, not what is asked)
+        titles = " ".join(s.title for s in sources).lower()
+        key = max((t for t in content if len(t) > 1 and t not in titles), key=lambda t: (idf[t], len(t)), default=None)
         wordings = other_wordings()
-        return cls(query, idf, key or max(content, key=len, default=None), bigrams,
+        return cls(query, idf, key, bigrams,
                    max((s.coverage for s in sources), default=0.0), max((s.cosine for s in sources), default=0.0),
                    {t: (t, *(f for w in content if t in w for f in wordings.get(w, ()))) for t in content})
 
