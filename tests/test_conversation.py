@@ -234,8 +234,9 @@ def test_a_list_under_the_named_heading_does_not_answer_a_question_about_somethi
 
     corpus = tmp_path / "c"
     corpus.mkdir()
-    (corpus / "2024.txt").write_text("2024年国务院政府工作报告\n二、2024年政府工作任务\n"
-                                     "今年要做好以下工作：一是扩大国内需求；二是稳定对外贸易；三是深化重点改革。\n", encoding="utf-8")
+    text = ("2024年国务院政府工作报告\n二、2024年政府工作任务\n"
+            "今年要做好以下工作：一是扩大国内需求；二是稳定对外贸易；三是深化重点改革。\n")
+    (corpus / "2024.txt").write_text(text, encoding="utf-8")
     a = Assistant.build([corpus], tmp_path / "idx", FakeEmbedder(64))
     listed = a.ask("2024年政府工作报告提出今年要做好哪些工作？")
     assert [i.text for i in listed.answer.items] == ["一是扩大国内需求；", "二是稳定对外贸易；", "三是深化重点改革。"]
