@@ -4,6 +4,7 @@ whether a text holds one. Search ranks by it and answer extraction picks spans b
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .lexicon import measures, question_types, units, wh_pattern
 
@@ -58,9 +59,14 @@ def asked_unit(question: str) -> str:
 def measure_fits(span: str, question: str) -> bool:
     """A figure in the measure the question asks for: a percentage for 比例/增速, an amount in 元 for 金额
     (data/measures.tsv). True when the question asks for no particular measure."""
+    holds = _asked_measure(question)
+    return holds is None or bool(holds.search(span))
+
+
+@lru_cache(maxsize=256)
+def _asked_measure(question: str) -> re.Pattern | None:
+    """What the answer span must match for `question`, read once per question (every figure of every candidate
+    sentence is checked against it); None when any figure will do."""
     if asked_unit(question) not in ("", "个"):  # 增长了多少亿元: the unit it names decides
-        return True
-    for _, asked, holds in measures():
-        if asked.search(question):
-            return bool(holds.search(span))
-    return True
+        return None
+    return next((holds for _, asked, holds in measures() if asked.search(question)), None)

@@ -60,6 +60,7 @@ class Hit:
     score: float
     prior: float = 1.0
     coverage: float = 0.0
+    in_scope: bool = True  # its report is one the question names (or the next year's); False: it only competes
 
 
 def report_prior(report: Report, query: Query, next_year_prior: float = 0.5) -> float:
@@ -217,13 +218,13 @@ def search(index: IndexData, query: Query, qvec: np.ndarray | None, k: int, filt
             pool[h.row] = h
     for h in ranked(index, qvec, query.tokens, allowed_docs if filtered else None, params):
         if h.row not in pool:
-            h.prior = params.outside_prior if priors else 1.0
+            h.prior, h.in_scope = (params.outside_prior, False) if priors else (1.0, True)
             pool[h.row] = h
     hits = rerank(index, list(pool.values()), query, params)
     if priors and not query.scope_first and misguided(hits, params):
         for h in hits:
             h.score /= h.prior
-            h.prior = 1.0
+            h.prior, h.in_scope = 1.0, True
         hits.sort(key=lambda h: (-h.score, h.row))
     return dedupe(index, hits, k, params.overlap)
 
@@ -231,8 +232,8 @@ def search(index: IndexData, query: Query, qvec: np.ndarray | None, k: int, filt
 def misguided(hits: list[Hit], params: SearchParams) -> bool:
     """True when the named reports hold nothing like an answer but others do: the year or region
     in the question was part of its content (成为广东省率先获批…), not its scope."""
-    inside = max((h.coverage for h in hits if h.prior >= params.next_year_prior), default=0.0)
-    outside = max((h.coverage for h in hits if h.prior < params.next_year_prior), default=0.0)
+    inside = max((h.coverage for h in hits if h.in_scope), default=0.0)
+    outside = max((h.coverage for h in hits if not h.in_scope), default=0.0)
     return inside < params.steer_min_coverage <= outside - params.steer_margin
 
 

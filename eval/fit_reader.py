@@ -98,6 +98,13 @@ class Retrieved:
         return query, [Source(**s) for s in self.known[key]]
 
 
+def read_at_run_time(sources: list[Source], keep: list[int]) -> list[int]:
+    """Of the sources `keep` names (in rank order), the ones the reader reads at run time: the first PASSAGES,
+    those in the question's scope when any is (as Assistant._compose reads them)."""
+    top = keep[:PASSAGES]
+    return [top[j] for j in in_scope([sources[i] for i in top])]
+
+
 def groups_of(retrieved: Retrieved, item: dict, dataset: str, split: str, negatives: bool) -> list[Group]:
     today = datetime.date.fromisoformat(item["today"]) if item.get("today") else None
     try:
@@ -115,8 +122,7 @@ def groups_of(retrieved: Retrieved, item: dict, dataset: str, split: str, negati
     def group(keep: list[int], made: bool) -> Group | None:
         if not keep:
             return None
-        top = keep[:PASSAGES]
-        read_ = [top[j] for j in in_scope([sources[i] for i in top])]
+        read_ = read_at_run_time(sources, keep)
         asked, found, x = sentence_rows(query, [sources[i] for i in read_], bm25)
         y = np.array([not made and bool(answers) and holds(read_[i]) and any(g in s.text for g in answers)
                       for i, s in found], dtype=float)
@@ -149,8 +155,8 @@ def swapped_negative(retrieved: Retrieved, item: dict, asked, pool: list[str], d
             return None
         if any(term in s.text or term in s.title for s in sources):
             continue
-        top = sources[:PASSAGES]
-        asked, found, x = sentence_rows(query, [top[j] for j in in_scope(top)], retrieved.a.index.bm25)
+        read_ = read_at_run_time(sources, list(range(len(sources))))
+        asked, found, x = sentence_rows(query, [sources[i] for i in read_], retrieved.a.index.bm25)
         return Group(dataset, split, False, True, x, np.zeros(len(found)), asked, found, [])
     return None
 
@@ -359,8 +365,8 @@ def main() -> None:
     stamp = {"fitted": time.strftime("%Y-%m-%d"), "command": "eval/fit_reader.py " + " ".join(sys.argv[1:])}
     sets = dict.fromkeys(g.dataset for g in fitting)
     about = {**stamp, "fitted_on": {n: sum(1 for g in fitting if g.dataset == n) for n in sets},
-             "threshold_rule": f"≤{FALSE_REFUSALS:.0%} of the dev sets' tune-half answerable questions refused "
-                               "(5-fold cross-fitted probabilities)",
+             "threshold_rule": f"≤{FALSE_REFUSALS:.0%} of the dev sets' tune-half answerable questions refused, "
+                               "list questions left out (5-fold cross-fitted probabilities)",
              "held_out": held_out, "cross_fitted": cross}
     LinearModel(sentences.names, sentences.mean, sentences.scale, sentences.coef, sentences.intercept, 0.0,
                 {**stamp, "role": "ranks the sentences of the top passages"}).save(DATA / "reader_sentence.json")

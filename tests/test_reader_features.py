@@ -138,6 +138,6 @@ def test_the_shipped_models_fit_the_features_the_code_computes(name, features):
 
 
 def test_the_reader_reads_the_named_reports_passages_when_there_are_any():
-    priors = [0.3, 1.0, 0.5, 0.3]  # another report, the named one, the next year's (it reviews the year asked)
-    assert in_scope([Source("甲。", prior=p) for p in priors]) == [1, 2]
-    assert in_scope([Source("甲。", prior=0.3), Source("乙。", prior=0.3)]) == [0, 1]  # none named: all are read
+    scoped = [False, True, True, False]  # another report, the named one, the next year's (it reviews the year asked)
+    assert in_scope([Source("甲。", in_scope=s) for s in scoped]) == [1, 2]
+    assert in_scope([Source("甲。", in_scope=False), Source("乙。", in_scope=False)]) == [0, 1]  # none named: all read

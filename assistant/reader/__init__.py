@@ -15,7 +15,6 @@ from ..lexical import BM25, pos_tags
 from ..query import Query
 from .features import (
     ANSWER_FEATURES,
-    OUTSIDE_SCOPE,
     SENTENCE_FEATURES,
     SPAN_FEATURES,
     Asked,
@@ -85,7 +84,7 @@ def in_scope(sources: list[Source]) -> list[int]:
     """Which sources the reader reads: those of the reports the question names (or the next year's, which reviews
     the year asked) when any is among them. A passage of another report is never the answer to a question that
     names its report; the other passages stay shown, as context."""
-    inside = [i for i, s in enumerate(sources) if s.prior >= OUTSIDE_SCOPE]
+    inside = [i for i, s in enumerate(sources) if s.in_scope]
     return inside or list(range(len(sources)))
 
 

@@ -23,7 +23,6 @@ from .spans import KINDS, Span, typed_spans
 from .text import Sentence
 
 TYPED = ("number", "date", "ordinal", "org", "person")
-OUTSIDE_SCOPE = 0.5  # a prior below it: the passage's report is not one the question names (search.SearchParams)
 _BREAK = re.compile(r"[，。；！？,;]")
 _QUALIFIER = re.compile(r"(?:左右|以上|以内|以下|上下|多|余)$")
 
@@ -43,6 +42,7 @@ class Source:
     opens_report: bool = False  # the report's first passage (its title page: who delivered it, when)
     same_report_as_first: bool = True
     position: float = 0.0  # where the passage starts in its report: 0 its beginning, 1 its end
+    in_scope: bool = True  # its report is one the question names, or the next year's (search.Hit.in_scope)
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
         source.score,
         source.score / max(source.prior, 0.01),  # the score before the scope prior discounted it
         source.prior,  # 1 the named report, 0.5 the next year's (its review of the year asked), 0.3 outside
-        float(source.prior < OUTSIDE_SCOPE),
+        float(not source.in_scope),
         float(source.same_report_as_first),
         float(source.opens_report and q.qtype == "date"),
         float(q.qtype in TYPED and q.qtype in kinds),
