@@ -133,7 +133,8 @@ def understand(question: str, today: dt.date | None = None) -> Query:
     from .lexical import tokenize
 
     text = everyday_to_report(normalise_question(question), today)
-    tokens = tuple(tokenize(text))
+    unit = asked_unit(text)
+    tokens = without_counter(tuple(tokenize(text)), text, unit)
     # 多高/多大/多久 ask like 多少; segmented apart, their 高/大 would count as terms
     terms = tuple(question_terms(tokenize(_HOW_MUCH.sub("多少", text)) if _HOW_MUCH.search(text) else tokens))
     year_range = None
@@ -158,11 +159,25 @@ def understand(question: str, today: dt.date | None = None) -> Query:
     names_report = bool(years or regions) and (report_word or bool(relative) or bool(years and regions))
     return Query(
         text=text, tokens=tokens, terms=terms, content_terms=_content(terms, text, regions),
-        qtype=question_type(text), unit=asked_unit(text), years=tuple(dict.fromkeys(years)), year_range=year_range,
+        qtype=question_type(text), unit=unit, years=tuple(dict.fromkeys(years)), year_range=year_range,
         regions=tuple(regions), relative=relative, scope_first=_scope_first(text, regions),
         asked_kind=asked_kind(kind_text), names_report=names_report, wants_list=bool(list_pattern().search(text)),
         yes_no=bool(re.search(r"吗[？?]*$|是否|有没有|是不是|还[^，。？]{0,6}吗", text)),
     )
+
+
+def without_counter(tokens: tuple[str, ...], text: str, unit: str) -> tuple[str, ...]:
+    """多少家首店 segments as 家首店 and 几颗卫星 as 颗卫星: the counter belongs to the question word, the rest is the
+    term the reports write (首店, 卫星). A piece more common as a word than its rest stays whole (多少家庭: 家庭)."""
+    if not unit:
+        return tokens
+    from .lexical import tokenizer
+
+    known = tokenizer().FREQ
+    asked = rf"(?:多少|几){re.escape(unit)}"
+    return tuple(t[len(unit):] if len(t) > len(unit) and t.startswith(unit)
+                 and known.get(t, 0) < max(known.get(t[len(unit):], 0), 1)
+                 and re.search(asked + re.escape(t[len(unit):]), text) else t for t in tokens)
 
 
 def asked_kind(text: str) -> str | None:
@@ -170,10 +185,16 @@ def asked_kind(text: str) -> str | None:
     return next((kind for kind, pattern in asked_kinds() if pattern.search(text)), None)
 
 
+# a measure named after the thing measured (赤字规模, 投资总额): the measure is asked, not a term to find
+_MEASURE_TAIL = re.compile(r"(?:规模|总量|总额|比重|占比|比例)$")
+
+
 def _content(terms: tuple[str, ...], text: str, regions: list[str]) -> tuple[str, ...]:
-    """The terms that are not scope: not a scope word, and not a piece of a region's name (内蒙 of 内蒙古)."""
+    """The terms that are not scope (not a scope word, not a piece of a region's name: 内蒙 of 内蒙古), and not a
+    thing-plus-measure word whose thing is a term already (赤字规模 with 赤字: reports write 财政赤字2.76万亿元)."""
     forms = [f for r in regions for f in region_forms(r) if f in text]
-    return tuple(t for t in terms if not is_scope_word(t) and not any(t in f for f in forms))
+    return tuple(t for t in terms if not is_scope_word(t) and not any(t in f for f in forms)
+                 and not ((m := _MEASURE_TAIL.search(t)) and m.start() > 0 and t[: m.start()] in terms))
 
 
 def _scope_first(text: str, regions: list[str]) -> bool:

@@ -4,8 +4,9 @@
 
 Fitted on: the CMRC2018 trial set, DRCD test (converted to simplified), the tune halves of eval/dev_*.jsonl
 (over corpus/ + the 134 shared reports), and negatives made from them: each question asked again without the
-passages holding its answer (the best remaining sentence is no answer), and with its key term swapped for another
-question's that no passage found for it holds. Never fitted on: CMRC2018 dev, DRCD dev
+passages holding its answer (the best remaining sentence is no answer), against only its sentences holding no
+value of the asked kind, and with its key term swapped for another question's that no passage found for it holds.
+Never fitted on: CMRC2018 dev, DRCD dev
 and the test halves of eval/dev_*.jsonl. Writes assistant/data/reader_sentence.json and reader_span.json (weights
 applied with numpy at run time; assistant/reader/model.py). Indexes are cached in eval/runs/ (git-ignored).
 """
@@ -32,7 +33,13 @@ from assistant.errors import BadQuestion  # noqa: E402
 from assistant.evaluate import load_questions, span_f1, split_of  # noqa: E402
 from assistant.query import understand  # noqa: E402
 from assistant.reader import Source, in_scope, sentence_rows, span_rows  # noqa: E402
-from assistant.reader.features import ANSWER_FEATURES, SENTENCE_FEATURES, SPAN_FEATURES, answer_features  # noqa: E402
+from assistant.reader.features import (  # noqa: E402
+    ANSWER_FEATURES,
+    SENTENCE_FEATURES,
+    SPAN_FEATURES,
+    answer_features,
+    with_gaps,
+)
 from assistant.reader.model import DATA, LinearModel  # noqa: E402
 from assistant.search import missing_scope, with_index_regions  # noqa: E402
 from assistant.squad import squad_set, write_records  # noqa: E402
@@ -131,7 +138,25 @@ def groups_of(retrieved: Retrieved, item: dict, dataset: str, split: str, negati
     out = [group(list(range(len(sources))), False)]
     if negatives and answers:
         out.append(group([i for i in range(len(sources)) if not any(g in sources[i].text for g in answers)], True))
+        out.append(untyped_negative(out[0]) if out[0] else None)
     return [g for g in out if g is not None]
+
+
+VALUE_TYPES = ("number", "date", "ordinal")
+
+
+def untyped_negative(g: Group) -> Group | None:
+    """The question read against only those of its sentences that hold no value of the kind it asks (no figure for
+    多少, no date for 哪一年): unanswerable from them, however well they match its words. None when every sentence
+    holds one, or none does (the answer may be written in a form the spans do not read)."""
+    if g.asked.query.qtype not in VALUE_TYPES:
+        return None
+    lacking = g.x[:, SENTENCE_FEATURES.index("typed_missing")] == 1
+    if lacking.all() or not lacking.any():
+        return None
+    x = with_gaps(g.x[lacking].copy())
+    found = [f for f, keep in zip(g.sentences, lacking, strict=True) if keep]
+    return Group(g.dataset, g.split, False, True, x, np.zeros(len(found)), g.asked, found, [])
 
 
 def swapped_negative(retrieved: Retrieved, item: dict, asked, pool: list[str], dataset: str, split: str

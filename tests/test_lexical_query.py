@@ -79,3 +79,18 @@ def test_the_query_separates_content_from_scope():
     assert "多少" not in query.terms and "四川省" in query.terms and "四川省" not in query.content_terms
     assert "地区生产总值" in query.content_terms or "生产总值" in query.content_terms
     assert not understand("2025年政府工作报告？？😀").has_content
+
+
+@pytest.mark.parametrize("q, terms", [
+    ("江苏2025年引进了多少家首店", ("引进", "首店")),  # segmented 家首店: the counter belongs to 多少
+    ("吉林一号有多少颗卫星组网", ("一号", "卫星", "组网")),
+    ("全省有多少家庭医生", ("全省", "家庭", "医生", "家庭医生")),  # 家庭 begins with 家 but is no counter here: 多少 asks no 家
+])
+def test_the_counter_after_a_question_word_is_not_part_of_the_term(q, terms):
+    assert understand(q).content_terms == terms
+
+
+def test_a_measure_named_after_its_thing_is_not_a_term_to_find():
+    terms = understand("2019年国务院财政赤字规模是多少亿元？").content_terms
+    assert "赤字规模" not in terms and {"赤字", "规模"} <= set(terms)
+    assert "社会消费品零售总额" in understand("江苏去年社零总额是多少？").content_terms  # 社会消费品零售 is no term

@@ -141,3 +141,23 @@ def test_the_reader_reads_the_named_reports_passages_when_there_are_any():
     scoped = [False, True, True, False]  # another report, the named one, the next year's (it reviews the year asked)
     assert in_scope([Source("甲。", in_scope=s) for s in scoped]) == [1, 2]
     assert in_scope([Source("甲。", in_scope=False), Source("乙。", in_scope=False)]) == [0, 1]  # none named: all read
+
+
+def test_an_untyped_negative_keeps_only_the_sentences_without_a_value_of_the_asked_kind():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
+    from fit_reader import Group, untyped_negative
+
+    text = "全省新增首店1809家。拓展首发、首店等消费场景。首店经济加快发展。"
+    asked, sources = _asked("引进了多少家首店", [text])
+    found = [(0, s) for s in sentences(text)]
+    x = with_gaps(np.array([sentence_features(asked, s, sources[0]) for _, s in found]))
+    g = Group("dev", "tune", True, False, x, np.array([1.0, 0.0, 0.0]), asked, found, ["1809家"])
+    made = untyped_negative(g)
+    assert [s.text for _, s in made.sentences] == ["拓展首发、首店等消费场景。", "首店经济加快发展。"]
+    assert (made.answerable, made.made_negative, made.y.tolist()) == (False, True, [0.0, 0.0])
+    assert made.x[:, SENTENCE_FEATURES.index("coverage_gap")].max() == 0.0  # gaps against the best of these
+    who = Group("dev", "tune", True, False, x, g.y, _asked("谁引进了首店", [text])[0], found, ["x"])
+    assert untyped_negative(who) is None  # a question asking no value
