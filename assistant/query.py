@@ -175,9 +175,13 @@ def without_counter(tokens: tuple[str, ...], text: str, unit: str) -> tuple[str,
 
     known = tokenizer().FREQ
     asked = rf"(?:多少|几){re.escape(unit)}"
-    return tuple(t[len(unit):] if len(t) > len(unit) and t.startswith(unit)
-                 and known.get(t, 0) < max(known.get(t[len(unit):], 0), 1)
-                 and re.search(asked + re.escape(t[len(unit):]), text) else t for t in tokens)
+
+    def term(token: str) -> str:
+        rest = token[len(unit):]
+        glued = token.startswith(unit) and bool(rest) and re.search(asked + re.escape(rest), text)
+        return rest if glued and known.get(token, 0) < max(known.get(rest, 0), 1) else token
+
+    return tuple(term(t) for t in tokens)
 
 
 def asked_kind(text: str) -> str | None:
@@ -185,7 +189,8 @@ def asked_kind(text: str) -> str | None:
     return next((kind for kind, pattern in asked_kinds() if pattern.search(text)), None)
 
 
-# a measure named after the thing measured (赤字规模, 投资总额): the measure is asked, not a term to find
+# a measure named after the thing measured (赤字规模, 投资总额): the measure is asked, not a term to find. The level
+# and share words of data/measures.tsv; not 率 or 增长, which make terms of their own (赤字率, 生产总值增长)
 _MEASURE_TAIL = re.compile(r"(?:规模|总量|总额|比重|占比|比例)$")
 
 

@@ -32,7 +32,7 @@ from assistant.api import check_question  # noqa: E402
 from assistant.errors import BadQuestion  # noqa: E402
 from assistant.evaluate import load_questions, span_f1, split_of  # noqa: E402
 from assistant.query import understand  # noqa: E402
-from assistant.reader import Source, in_scope, sentence_rows, span_rows  # noqa: E402
+from assistant.reader import VALUE_TYPES, Source, in_scope, sentence_rows, span_rows  # noqa: E402
 from assistant.reader.features import (  # noqa: E402
     ANSWER_FEATURES,
     SENTENCE_FEATURES,
@@ -140,9 +140,6 @@ def groups_of(retrieved: Retrieved, item: dict, dataset: str, split: str, negati
         out.append(group([i for i in range(len(sources)) if not any(g in sources[i].text for g in answers)], True))
         out.append(untyped_negative(out[0]) if out[0] else None)
     return [g for g in out if g is not None]
-
-
-VALUE_TYPES = ("number", "date", "ordinal")
 
 
 def untyped_negative(g: Group) -> Group | None:

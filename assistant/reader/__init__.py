@@ -32,7 +32,7 @@ from .spans import Span, aligned_span, candidates
 from .text import Sentence, sentences, term_highlights
 
 __all__ = [
-    "AnswerParams", "Item", "Reading", "Source", "answer_features", "answer_model", "best_list", "in_scope",
+    "VALUE_TYPES", "AnswerParams", "Item", "Reading", "Source", "answer_features", "answer_model", "best_list", "in_scope",
     "read", "sentence_model", "sentence_rows", "span_model", "span_rows", "target_clauses", "term_highlights",
     "yes_or_no",
 ]
@@ -40,7 +40,7 @@ __all__ = [
 # the kinds of question whose names and phrases (jieba part-of-speech tags) are candidates
 _TAGGED = (None, "person", "org", "title")
 # the kinds of question answered by a value of that kind, when the sentence holds one
-_VALUES = ("number", "date", "ordinal")
+VALUE_TYPES = ("number", "date", "ordinal")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def span_rows(asked: Asked, sentence: Sentence, prob: float) -> tuple[list[Span]
     tags = pos_tags(sentence.text) if qtype in _TAGGED else None
     aligned = aligned_span(sentence.folded, asked.query.text)
     spans = candidates(sentence.text, sentence.folded, asked.query.text, tags, aligned)
-    if qtype in _VALUES and any(s.kind == qtype for s in spans):  # 第几 asks for an ordinal, 多少 for a figure
+    if qtype in VALUE_TYPES and any(s.kind == qtype for s in spans):  # 第几 asks for an ordinal, 多少 for a figure
         spans = [s for s in spans if s.kind == qtype]
     if aligned and qtype in ("person", "org"):  # 主任由[谁]担任: the name is where the wh-word stands
         spans = [s for s in spans if s.start <= aligned.start and aligned.end <= s.end] or spans
