@@ -50,6 +50,10 @@ class Query:
     scope_first: bool = False  # the question opens with its year or region: "2025年四川…", "深圳的…"
     asked_kind: str | None = None  # "target" (目标/计划/打算) or "result" (实现/完成/去年…多少); None = either
     names_report: bool = False  # the years/regions say which report to read, not what is asked (report_words)
+    # the year dates what is asked (宁夏2025年地区生产总值, 2005年末外汇储备), not which report: the next year's
+    # report, which reviews that year, is read first. Not when the year opens the question (2025年安徽粮食产量:
+    # the 2025 report) or a report word, 今年/去年 or a target says which report it is
+    event_year: bool = False
     wants_list: bool = False  # 哪些 / 有哪些措施 / 主要预期目标: answered with the items of a list
     yes_no: bool = False  # 吗 / 是否 / 有没有: answered with the evidence, 是/否 only where it says so plainly
 
@@ -120,8 +124,14 @@ def _replace_unless_part(text: str, word: str, wording: str) -> str:
         if inner >= 0 and text.startswith(wording, s - inner):
             continue
         out += [text[pos:s], wording]
-        pos = m.end()
+        pos = m.end() + _overlap(wording, text[m.end():])
     return "".join(out) + text[pos:]
+
+
+def _overlap(wording: str, after: str) -> int:
+    """How much of what follows the replaced word the wording already says (PM2.5年均浓度 -> 细颗粒物年均浓度,
+    not 细颗粒物年均浓度年均浓度)."""
+    return max((k for k in range(2, len(wording)) if after.startswith(wording[-k:])), default=0)
 
 
 _HOW_MUCH = re.compile(r"多(?:高|大|长|久|远|快|重|低)")
@@ -134,7 +144,7 @@ def understand(question: str, today: dt.date | None = None) -> Query:
 
     text = everyday_to_report(normalise_question(question), today)
     unit = asked_unit(text)
-    tokens = without_counter(tuple(tokenize(text)), text, unit)
+    tokens = without_counter(without_year_glue(tuple(tokenize(text))), text, unit)
     # 多高/多大/多久 ask like 多少; segmented apart, their 高/大 would count as terms
     terms = tuple(question_terms(tokenize(_HOW_MUCH.sub("多少", text)) if _HOW_MUCH.search(text) else tokens))
     year_range = None
@@ -157,13 +167,29 @@ def understand(question: str, today: dt.date | None = None) -> Query:
         regions = [NATIONAL]
     report_word = any(w in text for w in report_words())
     names_report = bool(years or regions) and (report_word or bool(relative) or bool(years and regions))
+    kind = asked_kind(kind_text)
+    event_year = bool(years) and not report_word and kind != "target" and (
+        not _opens_with_year(text) or bool(_YEAR_AS_TIME.search(text)))
     return Query(
         text=text, tokens=tokens, terms=terms, content_terms=_content(terms, text, regions),
         qtype=question_type(text), unit=unit, years=tuple(dict.fromkeys(years)), year_range=year_range,
         regions=tuple(regions), relative=relative, scope_first=_scope_first(text, regions),
-        asked_kind=asked_kind(kind_text), names_report=names_report, wants_list=bool(list_pattern().search(text)),
+        asked_kind=kind, names_report=names_report, event_year=event_year, wants_list=bool(list_pattern().search(text)),
         yes_no=bool(re.search(r"吗[？?]*$|是否|有没有|是不是|还[^，。？]{0,6}吗", text)),
     )
+
+
+def without_year_glue(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """2024年经新疆… segments as 2024 / 年经: the 年 belongs to the year, the rest is the question's own word.
+    A word the dictionary knows stays whole (2021年度, 2025年底)."""
+    from .lexical import tokenizer
+
+    known = tokenizer().FREQ
+    out: list[str] = []
+    for i, t in enumerate(tokens):
+        glued = i and re.fullmatch(YEAR, tokens[i - 1]) and t.startswith("年") and len(t) > 1 and not known.get(t)
+        out += ["年", t[1:]] if glued else [t]
+    return tuple(out)
 
 
 def without_counter(tokens: tuple[str, ...], text: str, unit: str) -> tuple[str, ...]:
@@ -200,6 +226,14 @@ def _content(terms: tuple[str, ...], text: str, regions: list[str]) -> tuple[str
     forms = [f for r in regions for f in region_forms(r) if f in text]
     return tuple(t for t in terms if not is_scope_word(t) and not any(t in f for f in forms)
                  and not ((m := _MEASURE_TAIL.search(t)) and m.start() > 0 and t[: m.start()] in terms))
+
+
+_YEAR_AS_TIME = re.compile(rf"(?:{YEAR}|[一二〇零○]{{4}})年(?:末|底|全年)")
+
+
+def _opens_with_year(text: str) -> bool:
+    """2025年安徽… (not 安徽2025年…)."""
+    return bool(re.match(rf"^(?:在|请问|关于)?(?:{YEAR}|[一二〇零○]{{4}})年", text))
 
 
 def _scope_first(text: str, regions: list[str]) -> bool:

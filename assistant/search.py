@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -64,16 +64,17 @@ class Hit:
 
 
 def report_prior(report: Report, query: Query, next_year_prior: float = 0.5) -> float:
-    """How well a report matches the years and regions a question names (0 = not at all)."""
+    """How well a report matches the years and regions a question names (0 = not at all). A question dating an
+    event in year Y (Query.event_year) is answered by the Y+1 report's review first, the Y report second."""
     if query.regions and report.region not in query.regions:
         return 0.0
     if query.years:
         years = report.years or ((report.year,) if report.year else ())
-        if any(y in years for y in query.years):
-            return 1.0
-        if report.year is not None and any(report.year == y + 1 for y in query.years):
-            return next_year_prior
-        return 0.0
+        named = any(y in years for y in query.years)
+        reviews = report.year is not None and any(report.year == y + 1 for y in query.years)
+        if query.event_year:
+            return 1.0 if reviews else next_year_prior if named else 0.0
+        return 1.0 if named else next_year_prior if reviews else 0.0
     return 1.0
 
 
@@ -82,6 +83,8 @@ def steering(index: IndexData, query: Query, allowed_docs: list[str], params: Se
     if not params.steer or not (query.years or query.regions):
         return {}
     priors = {d: p for d in allowed_docs if (p := report_prior(index.reports[d], query, params.next_year_prior)) > 0}
+    if query.event_year and priors and max(priors.values()) < 1.0:  # no report reviews the year: read the year's own
+        return steering(index, replace(query, event_year=False), allowed_docs, params)
     if not priors and query.regions and query.years:
         # the named region has no report of that year: fall back to the region alone
         region_only = query.scoped(years=())

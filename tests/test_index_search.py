@@ -227,3 +227,23 @@ def test_the_answer_comes_from_the_named_report(tmp_path, fake):
     assert r.answer.span == "5.5%左右" and r.passages[0].report.title == "2025年浙江省政府工作报告"
     r = a.ask("2025年地区生产总值增长目标是多少？")  # no region named: the better sentence may come from either
     assert r.answer.span in ("5.5%左右", "6%以上")
+
+
+def test_an_event_year_reads_the_next_years_report_first_and_the_years_own_where_there_is_none():
+    from types import SimpleNamespace
+
+    from assistant.query import understand
+    from assistant.search import steering
+    from assistant.types import Report
+
+    def report(year, region="宁夏"):
+        return Report(f"{region}{year}", f"{year}年{region}政府工作报告", year, region, None, "", "", "")
+
+    index = SimpleNamespace(reports={r.doc_id: r for r in (report(2025), report(2026), report(2026, "贵州"))})
+    docs = list(index.reports)
+    asked = understand("宁夏2025年地区生产总值多少亿元")
+    assert steering(index, asked, docs, SearchParams()) == {"宁夏2025": 0.5, "宁夏2026": 1.0}
+    named = understand("2025年宁夏地区生产总值多少亿元")  # the year opening names the report
+    assert steering(index, named, docs, SearchParams()) == {"宁夏2025": 1.0, "宁夏2026": 0.5}
+    latest = understand("宁夏2026年地区生产总值多少亿元")  # no 2027 report reviews 2026: the 2026 one is read
+    assert steering(index, latest, docs, SearchParams()) == {"宁夏2026": 1.0}

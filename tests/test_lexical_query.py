@@ -94,3 +94,23 @@ def test_a_measure_named_after_its_thing_is_not_a_term_to_find():
     terms = understand("2019年国务院财政赤字规模是多少亿元？").content_terms
     assert "赤字规模" not in terms and {"赤字", "规模"} <= set(terms)
     assert "社会消费品零售总额" in understand("江苏去年社零总额是多少？").content_terms  # 社会消费品零售 is no term
+
+
+@pytest.mark.parametrize("q, event", [
+    ("宁夏2025年地区生产总值多少亿元", True),  # the 2025 figure: the 2026 report's review holds it
+    ("贵州人均预期寿命到2025年提升到多少岁", True),
+    ("2005年末国家外汇储备有多少", True),  # 年末 dates the figure although the year opens the question
+    ("福建去年地区生产总值多少亿元", True),
+    ("2025年安徽粮食产量是多少？", False),  # the year opens the question: it names the report
+    ("宁夏2025年政府工作报告说生产总值多少", False),  # a report word names the report
+    ("宁夏2026年社零增长目标是多少", False),  # a target is set in the year's own report
+    ("江西2025年确保粮食产量达到多少", False),  # 确保 is a target word
+    ("宁夏的生产总值是多少", False),  # no year
+])
+def test_a_year_that_dates_what_is_asked_is_not_the_report_to_read(q, event):
+    assert understand(q, today=datetime.date(2026, 2, 15)).event_year is event
+
+
+def test_the_year_keeps_its_nian_when_segmentation_glues_it_to_the_next_word():
+    assert "年经" not in understand("2024年经新疆过境的中欧班列有多少列").content_terms
+    assert understand("2021年度国家高新区评价排第几").tokens[:2] == ("2021", "年度")  # a word: kept whole
