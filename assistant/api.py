@@ -204,7 +204,8 @@ class Assistant:
         return [Source(*plain[i], rank=i, score=h.score / first, prior=h.prior, coverage=float(coverage[i]),
                        cosine=float(cosine[i]), opens_report=p.chunk.start == 0,
                        same_report_as_first=p.chunk.doc_id == passages[0].chunk.doc_id,
-                       position=p.chunk.start / max(1, len(p.report.text)), in_scope=h.in_scope)
+                       position=p.chunk.start / max(1, len(p.report.text)), in_scope=h.in_scope,
+                       year=p.report.year)
                 for i, (p, h) in enumerate(zip(passages, hits, strict=True))]
 
     def _compose(self, query: Query, hits: list[Hit], qvec: np.ndarray | None = None) -> Result:

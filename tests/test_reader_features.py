@@ -17,6 +17,7 @@ from assistant.reader.features import (
     Source,
     sentence_features,
     with_gaps,
+    years_spoken,
 )
 from assistant.reader.model import DATA, LinearModel, shipped
 from assistant.reader.spans import typed_spans
@@ -161,3 +162,23 @@ def test_an_untyped_negative_keeps_only_the_sentences_without_a_value_of_the_ask
     assert made.x[:, SENTENCE_FEATURES.index("coverage_gap")].max() == 0.0  # gaps against the best of these
     who = Group("dev", "tune", True, False, x, g.y, _asked("谁引进了首店", [text])[0], found, ["x"])
     assert untyped_negative(who) is None  # a question asking no value
+
+
+@pytest.mark.parametrize("text, section, years", [
+    ("全年地区生产总值5696亿元，增长5.3%。", "一、2025年工作总结", {2025}),  # a result: the year the report reviews
+    ("地区生产总值增长5%左右。", "二、2026年工作安排", {2026}),  # a target: the report's own year
+    ("2024年全省粮食产量259.2亿斤。", "二、2026年工作安排", {2024}),  # a year named wins
+    ("宁东基地产值超过2000亿元。", "", set()),  # 2000亿元 is no year, and the sentence is neither kind
+])
+def test_the_year_a_sentence_speaks_of(text, section, years):
+    assert years_spoken(text, Source(text, section=section, year=2026)) == years
+
+
+def test_the_year_spoken_of_is_read_only_where_the_question_dates_an_event():
+    text = "全年地区生产总值5696亿元，增长5.3%。"
+    for question, values in [("宁夏2025年地区生产总值多少亿元", (1, 0)), ("宁夏2024年地区生产总值多少亿元", (0, 1)),
+                             ("2025年宁夏地区生产总值多少亿元", (0, 0))]:  # the year opening names the report
+        asked, _ = _asked(question, [text])
+        x = sentence_features(asked, sentences(text)[0], Source(text, section="一、2025年工作总结", year=2026))
+        got = (x[SENTENCE_FEATURES.index("year_spoken")], x[SENTENCE_FEATURES.index("year_other")])
+        assert got == values, question

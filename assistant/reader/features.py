@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..lexical import BM25, STOPWORDS
-from ..lexicon import YEAR, other_wordings
+from ..lexicon import CHINESE_YEAR, YEAR, chinese_year, other_wordings
 from ..qtypes import QUESTION_WORD, ROLE, WH, measure_fits
 from ..query import Query
 from .kinds import sentence_kind
@@ -43,6 +43,7 @@ class Source:
     same_report_as_first: bool = True
     position: float = 0.0  # where the passage starts in its report: 0 its beginning, 1 its end
     in_scope: bool = True  # its report is one the question names, or the next year's (search.Hit.in_scope)
+    year: int | None = None  # its report's year
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ class Asked:
     bigrams: frozenset[str]
     best_coverage: float
     best_cosine: float
-    forms: dict[str, tuple[str, ...]]  # content term -> the ways a report may write it (生产总值, 生产, 总值: gdp)
+    # content term -> the ways a report may write it: the other wordings of the question's words that hold it
+    # (生产总值, 生产, 总值: gdp; 颗粒物 of 细颗粒物年均浓度: pm2.5)
+    forms: dict[str, tuple[str, ...]]
 
     def holds(self, term: str, text: str) -> bool:
         """`text` (lower-cased) writes `term` in one of its forms."""
@@ -74,14 +77,15 @@ class Asked:
         wordings = other_wordings()
         return cls(query, idf, key, bigrams,
                    max((s.coverage for s in sources), default=0.0), max((s.cosine for s in sources), default=0.0),
-                   {t: (t, *(f for w in content if t in w for f in wordings.get(w, ()))) for t in content})
+                   {t: (t, *(f for w, fs in wordings.items() if t in w and w in query.text for f in fs)) for t in content})
 
 
 SENTENCE_FEATURES = (
     "coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "best_coverage", "cosine_gap",
     "first_passage", "rank", "score", "relevance", "prior", "outside_scope", "same_report", "title_page_date",
     "typed", "typed_missing", "unit_fit", "measure_fit", "measure_miss", "key_then_value", "kind_same", "kind_other",
-    "result_position", "target_position", "length", "first_sentence", "lead", "section_term", "q_number", "q_date",
+    "result_position", "target_position", "year_spoken", "year_other", "length", "first_sentence", "lead",
+    "section_term", "q_number", "q_date",
     "q_typed", "q_untyped", "q_list", "q_yes_no",
     "coverage_gap", "mass_gap", "run_gap",  # against the question's best candidate (with_gaps)
 )
@@ -113,6 +117,7 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
     fits = [n for n in numbers if _unit_fits(n, q) and measure_fits(n, q.text)]
     kind = sentence_kind(read, source.section) if q.asked_kind and is_number else None
     heading = source.section.split(" > ")[0]
+    spoken = years_spoken(read, source) if q.event_year else set()
     return np.array([
         mass / total,
         math.log1p(mass),
@@ -142,6 +147,9 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
         # stands when a result is asked, how late when a target is (0 when neither is, or halfway through)
         0.5 - source.position if is_number and q.asked_kind == "result" else 0.0,
         source.position - 0.5 if is_number and q.asked_kind == "target" else 0.0,
+        # the year the sentence speaks of is the year the question dates (Query.event_year), or another one
+        float(bool(spoken & set(q.years))),
+        float(bool(spoken) and not spoken & set(q.years)),
         math.log1p(len(sentence.text)) / 5,
         float(sentence.index == 0),
         float(bool(sentence.lead)),
@@ -185,6 +193,20 @@ def answer_features(asked: Asked, x: np.ndarray, probs: np.ndarray, found: list[
         math.log1p(len(asked.idf)),
         *(best[col[n]] for n in ("q_number", "q_date", "q_typed", "q_untyped", "q_list", "q_yes_no")),
     ])
+
+
+_YEAR_SAID = re.compile(rf"(?<!\d)({YEAR})年(?!代)")
+
+
+def years_spoken(read: str, source: Source) -> set[int]:
+    """The years a sentence speaks of: those it names (2025年, 二〇二五年), else its report's year for a target
+    (今年…预期目标) and the year before for a result (过去一年…完成)."""
+    named = {int(m.group(1)) for m in _YEAR_SAID.finditer(read)} | {
+        y for m in CHINESE_YEAR.finditer(read) if (y := chinese_year(m.group(1)))}
+    if named or source.year is None:
+        return named
+    kind = sentence_kind(read, source.section)
+    return {source.year} if kind == "target" else {source.year - 1} if kind == "result" else set()
 
 
 def _unit_fits(number: str, q: Query) -> bool:
