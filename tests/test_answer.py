@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.lexical import BM25, tokenize
-from assistant.qtypes import question_type
+from assistant.qtypes import asked_unit, is_typed, question_type
 from assistant.query import understand
 from assistant.reader import Source, read
 
@@ -33,6 +33,19 @@ def _span(reading):
 ])
 def test_question_type(question, kind):
     assert question_type(question) == kind
+
+
+@pytest.mark.parametrize("value, typed", [
+    ("1.2万家", True), ("5千户", True), ("2590万", True), ("3.5万亿元", True), ("120万人次", True),
+    ("科技企业", False), ("2590", False),
+])
+def test_a_figure_in_ten_thousands_or_thousands_of_a_unit_is_a_number(value, typed):
+    assert is_typed(value, "number") is typed
+
+
+@pytest.mark.parametrize("question, unit", [("新增人口多少万？", "万"), ("新增多少万户？", "万户"), ("新增多少家？", "家")])
+def test_the_unit_asked(question, unit):
+    assert asked_unit(question) == unit
 
 
 @pytest.mark.parametrize("sentence, question, span", [

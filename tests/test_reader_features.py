@@ -182,3 +182,14 @@ def test_the_year_spoken_of_is_read_only_where_the_question_dates_an_event():
         x = sentence_features(asked, sentences(text)[0], Source(text, section="一、2025年工作总结", year=2026))
         got = (x[SENTENCE_FEATURES.index("year_spoken")], x[SENTENCE_FEATURES.index("year_other")])
         assert got == values, question
+
+
+@pytest.mark.parametrize("question, text, period", [
+    ("新疆2025年地区生产总值是多少", "经济总量稳步提升，地区生产总值年均增长5.9%。", 1),  # five years' average for one year
+    ("按2026年的报告，新疆棉花产量占全国多少", "棉花产量连续4年占全国九成以上。", 1),
+    ("新疆2025年地区生产总值是多少", "全年地区生产总值2.15万亿元、增长5.5%。", 0),
+    ("新疆十四五时期地区生产总值年均增长多少", "地区生产总值年均增长5.9%。", 0),  # a period asked
+    ("新疆地区生产总值是多少", "地区生产总值年均增长5.9%。", 0),  # no year named
+])
+def test_a_sentence_about_several_years_is_told_apart_where_one_year_is_asked(question, text, period):
+    assert _features(question, text)["period"] == period

@@ -84,7 +84,7 @@ SENTENCE_FEATURES = (
     "coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "best_coverage", "cosine_gap",
     "first_passage", "rank", "score", "relevance", "prior", "outside_scope", "same_report", "title_page_date",
     "typed", "typed_missing", "unit_fit", "measure_fit", "measure_miss", "key_then_value", "kind_same", "kind_other",
-    "result_position", "target_position", "year_spoken", "year_other", "length", "first_sentence", "lead",
+    "result_position", "target_position", "year_spoken", "year_other", "period", "length", "first_sentence", "lead",
     "section_term", "q_number", "q_date",
     "q_typed", "q_untyped", "q_list", "q_yes_no",
     "coverage_gap", "mass_gap", "run_gap",  # against the question's best candidate (with_gaps)
@@ -150,6 +150,8 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
         # the year the sentence speaks of is the year the question dates (Query.event_year), or another one
         float(bool(spoken & set(q.years))),
         float(bool(spoken) and not spoken & set(q.years)),
+        # the sentence speaks of several years (五年来…年均增长, 连续4年) where the question names one year
+        float(bool(q.years) and not PERIOD.search(q.text) and bool(PERIOD.search(read))),
         math.log1p(len(sentence.text)) / 5,
         float(sentence.index == 0),
         float(bool(sentence.lead)),
@@ -195,6 +197,9 @@ def answer_features(asked: Asked, x: np.ndarray, probs: np.ndarray, found: list[
     ])
 
 
+_SOME = r"(?:[两三四五六七八九十]+|(?<!\d)\d{1,2})"  # 五, 10: a count of years, not a year
+PERIOD = re.compile(rf"年均|累计|以来|(?:这|近|过去){_SOME}年|{_SOME}年(?:来|间)|连续{_SOME}年"
+                    r"|[“\"]?十[一二三四五六]五[”\"]?(?:时期|期间)")
 _YEAR_SAID = re.compile(rf"(?<!\d)({YEAR})年(?!代)")
 
 
