@@ -64,6 +64,11 @@ QUESTION_SETS = {
     "dev_fresh4": "40 + 10 questions on 广西/重庆/吉林 2025, 江苏/福建/海南 2026 and State Council 1998/2012/2019 "
                   "reports, written before the changes it first judged (the counter word, 社零/固投, the "
                   "no-value-of-the-asked-kind negatives); its failures were read since (tune data now).",
+    "dev_fresh5": "45 + 10 questions on 山西/甘肃/新疆 2025, 宁夏/贵州/西藏 2026 and the State Council's 2006 report, "
+                  "written before the changes it first judged (the year an event question dates, the year a "
+                  "sentence speaks of); its failures were read since (tune data now).",
+    "dev_fresh6": "36 + 10 questions on 河北/天津 2025, 新疆 2026 and the State Council's 2016 report, written before "
+                  "the changes it first judged (the event year); its failures were read since (tune data now).",
 }
 BASELINE = f"rule cascade (previous release, {COMMIT})"
 METRICS = ["n", "hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "answer_accuracy", "highlight_coverage",
