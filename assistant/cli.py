@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 
@@ -21,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import AssistantError
 
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe fails here, inside the try, not at exit
+        return code
     except AssistantError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
@@ -31,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; the previous index is untouched", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `assistant ask … | head` closed the pipe: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 141
 
 
 def not_utf8(argv: list[str]) -> str | None:

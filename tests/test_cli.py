@@ -46,6 +46,18 @@ def test_user_errors_have_no_traceback(tmp_path):
     assert r.returncode == 2 and "--year" in r.stderr
 
 
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    import os
+
+    assert main(["index", str(CORPUS), "--index", str(tmp_path / "idx"), "--embedder", "fake", "--json"]) == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # `assistant ask … | head` after head has exited
+    r = subprocess.run([sys.executable, "-m", "assistant", "ask", "累计布局建设了多少家创新载体？", "--index",
+                        str(tmp_path / "idx")], stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    os.close(write_end)
+    assert r.returncode == 141 and "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+
+
 def test_serve_rejects_a_malformed_auth(tmp_path):
     r = run("serve", "--index", str(tmp_path / "idx"), "--auth", "nopassword")
     assert r.returncode == 2 and "USER:PASS" in r.stderr
