@@ -40,10 +40,17 @@ YEAR = r"(?:19|20)\d{2}"
 YEAR_NUMBER = re.compile(rf"(?<!\d)({YEAR})(?!\d)")
 ARABIC_YEAR = re.compile(rf"(?<!\d)({YEAR})\s*(?:年|年度)?")
 CHINESE_YEAR = re.compile(r"([一二〇零○Ｏ][〇零○Ｏ一二三四五六七八九]{3})年")
+# the last year of a five-year plan: “十四五”末 is 2025, 十三五期末 2020
+PLAN_END = re.compile(r"十([一二三四五六])五[”\"」]?(?:末|期末|收官之年)")
 YEAR_RANGE = re.compile(rf"(?<!\d)({YEAR})\s*(?:年)?\s*[-—–~～至到]\s*({YEAR})")
 NUMBERED_HEADING = re.compile(
     rf"^\s*(?:[{CN_NUMERALS}]+[、．.]|[（(][{CN_NUMERALS}\d]+[)）]|\d+[.、．]|第[{CN_NUMERALS}\d]+[章节编部])"
 )
+
+
+def plan_end_year(numeral: str) -> int:
+    """十一五 ends in 2010, 十四五 in 2025."""
+    return 2005 + 5 * "一二三四五六".index(numeral) + 5
 
 
 _CN_VALUE = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -218,4 +225,11 @@ def statement_kinds() -> dict[tuple[str, str], re.Pattern]:
 @cache
 def measures() -> tuple[tuple[str, re.Pattern, re.Pattern], ...]:
     """(measure, the question words asking for it, what its answer span holds) from data/measures.tsv."""
-    return tuple((m, re.compile(asked), re.compile(holds)) for m, asked, holds in table("measures.tsv"))
+    return tuple((m, re.compile(asked), re.compile(holds)) for m, asked, holds, *_ in table("measures.tsv"))
+
+
+@cache
+def measure_tail() -> re.Pattern:
+    """The words that, ending a question's word, name a measure of the thing before them (赤字规模, 投资总额):
+    the fourth column of data/measures.tsv."""
+    return re.compile(f"(?:{'|'.join(row[3] for row in table('measures.tsv') if len(row) > 3)})$")

@@ -10,6 +10,7 @@ from .lexicon import (
     ARABIC_YEAR,
     CHINESE_YEAR,
     NATIONAL,
+    PLAN_END,
     YEAR,
     YEAR_RANGE,
     asked_kinds,
@@ -17,8 +18,10 @@ from .lexicon import (
     fillers,
     is_scope_word,
     list_pattern,
+    measure_tail,
     national_hints,
     place_names,
+    plan_end_year,
     provinces,
     region_aliases,
     region_forms,
@@ -153,6 +156,7 @@ def understand(question: str, today: dt.date | None = None) -> Query:
         year_range = (lo, hi)
     years = [int(m.group(1)) for m in ARABIC_YEAR.finditer(text)]
     years += [chinese_year(m.group(1)) for m in CHINESE_YEAR.finditer(text)]
+    years += [plan_end_year(m.group(1)) for m in PLAN_END.finditer(text)]
     if year_range:
         years = [y for y in years if y not in year_range]
     relative = tuple(word for word in relative_years() if word in text)
@@ -215,17 +219,12 @@ def asked_kind(text: str) -> str | None:
     return next((kind for kind, pattern in asked_kinds() if pattern.search(text)), None)
 
 
-# a measure named after the thing measured (赤字规模, 投资总额): the measure is asked, not a term to find. The level
-# and share words of data/measures.tsv; not 率 or 增长, which make terms of their own (赤字率, 生产总值增长)
-_MEASURE_TAIL = re.compile(r"(?:规模|总量|总额|比重|占比|比例)$")
-
-
 def _content(terms: tuple[str, ...], text: str, regions: list[str]) -> tuple[str, ...]:
     """The terms that are not scope (not a scope word, not a piece of a region's name: 内蒙 of 内蒙古), and not a
     thing-plus-measure word whose thing is a term already (赤字规模 with 赤字: reports write 财政赤字2.76万亿元)."""
     forms = [f for r in regions for f in region_forms(r) if f in text]
     return tuple(t for t in terms if not is_scope_word(t) and not any(t in f for f in forms)
-                 and not ((m := _MEASURE_TAIL.search(t)) and m.start() > 0 and t[: m.start()] in terms))
+                 and not ((m := measure_tail().search(t)) and m.start() > 0 and t[: m.start()] in terms))
 
 
 _YEAR_AS_TIME = re.compile(rf"(?:{YEAR}|[一二〇零○]{{4}})年(?:末|底|全年)")
