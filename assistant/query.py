@@ -167,7 +167,7 @@ def understand(question: str, today: dt.date | None = None) -> Query:
         # 去年 chose the report here ("去年赤字率是多少" asks 2025's figure); it does not also ask for a result
         kind_text = re.sub("|".join(relative), "", text)
     regions = regions_in(text)
-    if not regions and any(h in text for h in national_hints()):
+    if not regions and any(h in _without_comparisons(text) for h in national_hints()):
         regions = [NATIONAL]
     report_word = any(w in text for w in report_words())
     names_report = bool(years or regions) and (report_word or bool(relative) or bool(years and regions))
@@ -233,6 +233,15 @@ _YEAR_AS_TIME = re.compile(rf"(?:{YEAR}|[一二〇零○]{{4}})年(?:末|底|全
 def _opens_with_year(text: str) -> bool:
     """2025年安徽… (not 安徽2025年…)."""
     return bool(re.match(rf"^(?:在|请问|关于)?(?:{YEAR}|[一二〇零○]{{4}})年", text))
+
+
+# 全国 as the measure a place is compared with (创全国纪录, 居全国前列, 占全国的比重), not the country asked about
+_AGAINST_COUNTRY = re.compile(r"(?<=[占居列比于])全国"
+                              r"|全国(?=(?:新)?纪录|第[一二三四五六七八九十\d]|前列|首[个家位创]|领先|平均|之最|排名)")
+
+
+def _without_comparisons(text: str) -> str:
+    return _AGAINST_COUNTRY.sub("", text)
 
 
 def _scope_first(text: str, regions: list[str]) -> bool:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from assistant.lexical import BM25, tokenize
+from assistant.lexicon import NATIONAL
 from assistant.query import understand
 
 
@@ -109,6 +110,25 @@ def test_a_measure_named_after_its_thing_is_not_a_term_to_find():
 ])
 def test_a_year_that_dates_what_is_asked_is_not_the_report_to_read(q, event):
     assert understand(q, today=datetime.date(2026, 2, 15)).event_year is event
+
+
+@pytest.mark.parametrize("q, year", [("甘肃“十四五”末地区生产总值达到多少亿元", 2025), ("十三五期末全国粮食产量多少", 2020),
+                                     ("“十一五”末全国铁路营业里程多少", 2010)])
+def test_the_end_of_a_five_year_plan_is_its_last_year(q, year):
+    u = understand(q, today=datetime.date(2026, 2, 15))
+    assert u.years == (year,) and u.event_year
+
+
+@pytest.mark.parametrize("q, national", [
+    ("全国粮食总产量是多少", True),
+    ("我国2008年粮食总产量是多少斤", True),
+    ("青薯9號畝產創了多少公斤的全國紀錄", False),  # the country is what the record is measured against
+    ("新疆以外，哪个品种的棉花产量占全国一半以上", False),
+    ("什么产业规模居全国前列", False),
+    ("哪个县的亩产是全国第一", False),
+])
+def test_the_country_a_figure_is_compared_with_is_no_scope(q, national):
+    assert (understand(q).regions == (NATIONAL,)) is national
 
 
 def test_the_year_keeps_its_nian_when_segmentation_glues_it_to_the_next_word():
