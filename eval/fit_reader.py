@@ -49,7 +49,7 @@ RUNS = ROOT / "eval" / "runs"
 REPORTS = [ROOT / "corpus", SHARED / "gov-reports-national" / "government_work_reports.jsonl",
            SHARED / "gov-reports-provincial-2025", SHARED / "gov-reports-provincial-2026"]
 DEV_SETS = ("dev_corpus", "dev_shared", "dev_realistic", "dev_lists", "dev_chats", "dev_fresh", "dev_fresh2", "dev_fresh3",
-            "dev_fresh4", "dev_fresh5")
+            "dev_fresh4", "dev_fresh5", "dev_fresh6", "dev_fresh7")
 PASSAGES = 5  # what the reader reads at run time (AnswerParams.answer_passages)
 OWN_WEIGHT = 4.0  # a report question counts this many SQuAD questions: the product answers report questions
 FALSE_REFUSALS = 0.02  # the threshold refuses at most this share of the tune half's answerable questions

@@ -1,5 +1,6 @@
 """The reader's candidates and features on hand-made sentences, and its fitted models as stored."""
 
+import datetime
 import json
 
 import numpy as np
@@ -16,6 +17,7 @@ from assistant.reader.features import (
     Asked,
     Source,
     sentence_features,
+    wanted_kind,
     with_gaps,
     years_spoken,
 )
@@ -182,6 +184,42 @@ def test_the_year_spoken_of_is_read_only_where_the_question_dates_an_event():
         x = sentence_features(asked, sentences(text)[0], Source(text, section="一、2025年工作总结", year=2026))
         got = (x[SENTENCE_FEATURES.index("year_spoken")], x[SENTENCE_FEATURES.index("year_other")])
         assert got == values, question
+
+
+@pytest.mark.parametrize("question, report_year, wanted", [
+    ("西藏去年农牧民转移就业多少人", 2025, "result"),  # 2024 is a year the 2025 report reviews
+    ("西藏去年农牧民转移就业多少人", 2024, "target"),  # and one the 2024 report plans
+    ("西藏去年转移就业的目标是多少人", 2025, "target"),  # the question's own word decides
+    ("西藏农牧民转移就业多少人", 2025, None),  # no year dated: either kind
+])
+def test_the_kind_a_dated_event_asks_depends_on_the_report_read(question, report_year, wanted):
+    q = understand(question, today=datetime.date(2025, 3, 1))
+    assert wanted_kind(q, Source("", year=report_year)) == wanted
+
+
+def test_a_result_outweighs_a_target_where_a_past_year_is_asked_without_a_kind_word():
+    q = "西藏去年农牧民转移就业多少人"
+    texts = ["农牧民转移就业64.8万人。", "今年农牧民转移就业63万人以上。"]
+    asked = Asked.of(understand(q, today=datetime.date(2025, 3, 1)), BM25.build([tokenize(t) for t in texts]),
+                     [Source(t, rank=0) for t in texts])
+    section = {"农牧民转移就业64.8万人。": "一、2024年工作回顾", "今年农牧民转移就业63万人以上。": "二、2025年工作安排"}
+    col = SENTENCE_FEATURES.index
+    for text, same in [(texts[0], 1.0), (texts[1], 0.0)]:
+        x = sentence_features(asked, sentences(text)[0], Source(text, section=section[text], year=2025))
+        assert (x[col("kind_same")], x[col("kind_other")]) == (same, 1.0 - same), text
+
+
+def test_where_no_year_is_named_the_latest_report_and_a_result_are_told_apart():
+    q = "庆阳数据中心集群的算力规模有多大"
+    texts = ["庆阳数据中心集群算力规模达到11.4万P。", "力争庆阳数据中心集群算力规模突破10万P。"]
+    sources = [Source(texts[0], section="一、2025年工作回顾", year=2026),
+               Source(texts[1], section="三、2025年重点工作", year=2025, rank=1)]
+    asked = Asked.of(understand(q), BM25.build([tokenize(t) for t in texts]), sources)
+    assert asked.newest == 2026
+    col = SENTENCE_FEATURES.index
+    cols = [col("result_unasked"), col("target_unasked"), col("newest_report")]
+    got = [tuple(sentence_features(asked, sentences(t)[0], src)[cols]) for t, src in zip(texts, sources, strict=True)]
+    assert got == [(1.0, 0.0, 1.0), (0.0, 1.0, 0.0)]
 
 
 @pytest.mark.parametrize("question, text, period", [

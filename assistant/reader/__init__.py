@@ -158,6 +158,8 @@ def refusal_reason(model: LinearModel, x: np.ndarray, asked: Asked, found: list[
     contrib = model.contributions(x)
     worst = min(_REASONS, key=lambda f: contrib.get(f, 0.0))
     if contrib.get(worst, 0.0) < -0.5 and not (missing and contrib.get(worst, 0.0) > -1.0):
+        if worst == "best_kind_other" and not q.asked_kind:  # the kind the year asked implies (wanted_kind)
+            return "找到的数字说的不是所问的年份"
         other = "result" if q.asked_kind == "target" else "target"
         return _REASONS[worst].format(found=KIND_ZH.get(other, ""), asked=KIND_ZH.get(q.asked_kind or "", ""),
                                       qtype=_QTYPE_ZH.get(q.qtype or "", "内容"))

@@ -59,6 +59,7 @@ class Asked:
     # content term -> the ways a report may write it: the other wordings of the question's words that hold it
     # (生产总值, 生产, 总值: gdp; 颗粒物 of 细颗粒物年均浓度: pm2.5)
     forms: dict[str, tuple[str, ...]]
+    newest: int | None = None  # the latest year among the reports read (of those in scope, when any is)
 
     def holds(self, term: str, text: str) -> bool:
         """`text` (lower-cased) writes `term` in one of its forms."""
@@ -75,16 +76,19 @@ class Asked:
         titles = " ".join(s.title for s in sources).lower()
         key = max((t for t in content if len(t) > 1 and t not in titles), key=lambda t: (idf[t], len(t)), default=None)
         wordings = other_wordings()
+        read = [s for s in sources if s.in_scope] or sources
         return cls(query, idf, key, bigrams,
                    max((s.coverage for s in sources), default=0.0), max((s.cosine for s in sources), default=0.0),
-                   {t: (t, *(f for w, fs in wordings.items() if t in w and w in query.text for f in fs)) for t in content})
+                   {t: (t, *(f for w, fs in wordings.items() if t in w and w in query.text for f in fs)) for t in content},
+                   max((s.year for s in read if s.year), default=None))
 
 
 SENTENCE_FEATURES = (
     "coverage", "mass", "key_term", "run", "bigrams", "passage_coverage", "best_coverage", "cosine_gap",
     "first_passage", "rank", "score", "relevance", "prior", "outside_scope", "same_report", "title_page_date",
     "typed", "typed_missing", "unit_fit", "measure_fit", "measure_miss", "key_then_value", "kind_same", "kind_other",
-    "result_position", "target_position", "year_spoken", "year_other", "period", "length", "first_sentence", "lead",
+    "result_position", "target_position", "result_unasked", "target_unasked", "newest_report", "year_spoken",
+    "year_other", "period", "length", "first_sentence", "lead",
     "section_term", "q_number", "q_date",
     "q_typed", "q_untyped", "q_list", "q_yes_no",
     "coverage_gap", "mass_gap", "run_gap",  # against the question's best candidate (with_gaps)
@@ -115,7 +119,8 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
     numbers = [sentence.folded[s.start : s.end] for s in spans if s.kind == "number"]
     is_number = q.qtype == "number"
     fits = [n for n in numbers if _unit_fits(n, q) and measure_fits(n, q.text)]
-    kind = sentence_kind(read, source.section) if q.asked_kind and is_number else None
+    wanted = wanted_kind(q, source)
+    kind = sentence_kind(read, source.section) if is_number else None
     heading = source.section.split(" > ")[0]
     spoken = years_spoken(read, source) if q.event_year else set()
     return np.array([
@@ -141,12 +146,17 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
         float(is_number and bool(fits)),
         float(is_number and bool(numbers) and not fits),
         float(is_number and _key_then_value(read, asked.forms.get(asked.key or "", ()), len(sentence.lead), spans)),
-        float(kind is not None and kind == q.asked_kind),
-        float(kind is not None and kind != q.asked_kind),
+        float(wanted is not None and kind is not None and kind == wanted),
+        float(wanted is not None and kind is not None and kind != wanted),
         # a work report reviews the past year first and sets this year's targets after: how early the passage
         # stands when a result is asked, how late when a target is (0 when neither is, or halfway through)
-        0.5 - source.position if is_number and q.asked_kind == "result" else 0.0,
-        source.position - 0.5 if is_number and q.asked_kind == "target" else 0.0,
+        0.5 - source.position if is_number and wanted == "result" else 0.0,
+        source.position - 0.5 if is_number and wanted == "target" else 0.0,
+        # the kind of a figure where the question asks for neither (算力规模有多大: most ask what is, not what is planned)
+        float(wanted is None and kind == "result"),
+        float(wanted is None and kind == "target"),
+        # where the question names no year, the latest report says what is now
+        float(not q.years and source.year is not None and source.year == asked.newest),
         # the year the sentence speaks of is the year the question dates (Query.event_year), or another one
         float(bool(spoken & set(q.years))),
         float(bool(spoken) and not spoken & set(q.years)),
@@ -201,6 +211,17 @@ _SOME = r"(?:[两三四五六七八九十]+|(?<!\d)\d{1,2})"  # 五, 10: a count
 PERIOD = re.compile(rf"年均|累计|以来|(?:这|近|过去){_SOME}年|{_SOME}年(?:来|间)|连续{_SOME}年"
                     r"|[“\"]?十[一二三四五六]五[”\"]?(?:时期|期间)")
 _YEAR_SAID = re.compile(rf"(?<!\d)({YEAR})年(?!代)")
+
+
+def wanted_kind(q: Query, source: Source) -> str | None:
+    """The kind of figure asked: the question's own word (目标, 完成), else what the year an event question dates
+    is to this report: a year before the report's is one it reviews (a result), its own year or a later one is one
+    it plans (a target)."""
+    if q.asked_kind or not q.event_year or not q.years or source.year is None:
+        return q.asked_kind
+    if max(q.years) < source.year:
+        return "result"
+    return "target" if min(q.years) >= source.year else None
 
 
 def years_spoken(read: str, source: Source) -> set[int]:
