@@ -70,7 +70,11 @@ QUESTION_SETS = {
     "dev_fresh6": "36 + 10 questions on 河北/天津 2025, 新疆 2026 and the State Council's 2016 report, written before "
                   "the changes it first judged (the event year); its failures were read since (tune data now).",
     "dev_fresh7": "46 + 10 questions on 青海/西藏 2025, 甘肃/广西 2026 and the State Council's 2009/2011 reports, "
-                  "written before measuring the reader of 7b61f73 on them (the period feature, 万 figures).",
+                  "written before measuring the reader of 7b61f73 on them (the period feature, 万 figures); its "
+                  "failures were read since (tune data now).",
+    "dev_fresh8": "43 + 10 questions on 浙江 2026, 山东/湖北/内蒙古 2025 and the State Council's 2014/2021 reports, "
+                  "written before measuring the reader of 3f10979 on them (the kind an event year implies, the "
+                  "latest report, cities for their province); its failures were read since (tune data now).",
 }
 BASELINE = f"rule cascade (previous release, {COMMIT})"
 METRICS = ["n", "hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "answer_accuracy", "highlight_coverage",
