@@ -59,6 +59,7 @@ class Query:
     event_year: bool = False
     wants_list: bool = False  # 哪些 / 有哪些措施 / 主要预期目标: answered with the items of a list
     yes_no: bool = False  # 吗 / 是否 / 有没有: answered with the evidence, 是/否 only where it says so plainly
+    asked_on: dt.date | None = None  # the day the question is asked when not today (a question set's `today`)
 
     @property
     def national(self) -> bool:
@@ -179,7 +180,7 @@ def understand(question: str, today: dt.date | None = None) -> Query:
         qtype=question_type(text), unit=unit, years=tuple(dict.fromkeys(years)), year_range=year_range,
         regions=tuple(regions), relative=relative, scope_first=_scope_first(text, regions),
         asked_kind=kind, names_report=names_report, event_year=event_year, wants_list=bool(list_pattern().search(text)),
-        yes_no=bool(re.search(r"吗[？?]*$|是否|有没有|是不是|还[^，。？]{0,6}吗", text)),
+        yes_no=bool(re.search(r"吗[？?]*$|是否|有没有|是不是|还[^，。？]{0,6}吗", text)), asked_on=today,
     )
 
 

@@ -68,6 +68,8 @@ def report_prior(report: Report, query: Query, next_year_prior: float = 0.5) -> 
     event in year Y (Query.event_year) is answered by the Y+1 report's review first, the Y report second."""
     if query.regions and report.region not in query.regions:
         return 0.0
+    if query.asked_on and report.year and report.year > query.asked_on.year:
+        return 0.0  # a report delivered after the day the question is asked (the 2026 report, asked in 2025)
     if query.years:
         years = report.years or ((report.year,) if report.year else ())
         named = any(y in years for y in query.years)

@@ -247,3 +247,8 @@ def test_an_event_year_reads_the_next_years_report_first_and_the_years_own_where
     assert steering(index, named, docs, SearchParams()) == {"宁夏2025": 1.0, "宁夏2026": 0.5}
     latest = understand("宁夏2026年地区生产总值多少亿元")  # no 2027 report reviews 2026: the 2026 one is read
     assert steering(index, latest, docs, SearchParams()) == {"宁夏2026": 1.0}
+    # asked on a day before the 2026 report was delivered, only the reports of that day are read
+    before = understand("宁夏去年地区生产总值多少亿元", today=datetime.date(2025, 2, 10))
+    assert steering(index, before, docs, SearchParams()) == {"宁夏2025": 1.0}
+    assert steering(index, understand("宁夏地区生产总值多少亿元", today=datetime.date(2025, 2, 10)), docs,
+                    SearchParams()) == {"宁夏2025": 1.0}
