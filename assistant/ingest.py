@@ -14,6 +14,7 @@ from pathlib import Path
 from .documents import Unreadable, decode, read_document
 from .errors import EmptyCorpus
 from .lexicon import NUMBERED_HEADING, YEAR_NUMBER
+from .normalise import with_subscripts_joined
 from .regions import issuer_of_title, region_of_title
 from .types import Report
 
@@ -134,7 +135,7 @@ def reports_from_records(path: Path, fields: FieldMap, source: str) -> Iterator[
         region = _pick(record, fields.region, REGION_FIELDS)
         region = region_of_title(region) if region else None
         issuer = _pick(record, None, ISSUER_FIELDS)
-        yield make_report(body, f"{source}#{key}", title.strip(), year, region, issuer)
+        yield make_report(with_subscripts_joined(body), f"{source}#{key}", title.strip(), year, region, issuer)
     if not found_text_field:
         names = fields.text or "/".join(TEXT_FIELDS)
         raise Unreadable(f"no record has a text field ({names}); use --text-field to name it")

@@ -84,3 +84,13 @@ def normalise_question(text: str) -> str:
     """A question as everything downstream reads it: plain width, simplified characters, report wording
     for the English terms in it, no surrounding whitespace."""
     return english_to_report(to_simplified(fold(text))).strip()
+
+
+# a subscript set on a line of its own by the page the text was copied from: 广义货币M\n2\n增长, 细颗粒物（PM\n2.5\n）
+_BROKEN_SUBSCRIPT = re.compile(r"(?<=[A-Za-z])\n([0-9.]{1,3})\n")
+
+
+def with_subscripts_joined(text: str) -> str:
+    """M2 and PM2.5 written whole where the source broke them over three lines (the State Council's 2014–2022
+    reports in the shared data), so a sentence and a passage are not cut inside them."""
+    return _BROKEN_SUBSCRIPT.sub(r"\1", text)

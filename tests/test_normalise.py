@@ -41,3 +41,20 @@ def test_span_f1_is_the_official_cmrc2018_lcs_f1():
     assert span_f1("增长5.5%左右", ["5.5%左右"]) == pytest.approx(0.75)  # LCS 3 of 5 predicted, 3 of 3 gold
     assert span_f1("左右5.5%", ["5.5%左右"]) == pytest.approx(2 / 3)  # order matters: a bag of characters says 1.0
     assert span_f1("", ["x"]) == 0.0 and span_f1("，。", ["，。"]) == 0.0
+
+
+def test_a_subscript_broken_over_lines_is_joined_and_nothing_else_is():
+    from assistant.normalise import with_subscripts_joined
+
+    assert with_subscripts_joined("今年广义货币M\n2\n预期增长13%左右。") == "今年广义货币M2预期增长13%左右。"
+    assert with_subscripts_joined("细颗粒物（PM\n2.5\n）平均浓度下降") == "细颗粒物（PM2.5）平均浓度下降"
+    kept = "经济总量迈上新台阶GDP\n2025\n年工作安排\n一、总结\n2\n"  # a year, a heading number after Chinese
+    assert with_subscripts_joined(kept) == kept
+
+
+def test_a_text_file_is_read_with_its_subscripts_joined(tmp_path):
+    from assistant.ingest import load_file
+
+    f = tmp_path / "2014年政府工作报告.txt"
+    f.write_text("2014年政府工作报告\n今年广义货币M\n2\n预期增长13%左右。\n", encoding="utf-8")
+    assert "广义货币M2预期增长13%左右。" in load_file(f)[0].text

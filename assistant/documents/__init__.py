@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..normalise import with_subscripts_joined
 from .pdf import OCR_HINT, Unreadable
 
 __all__ = ["OCR_HINT", "Document", "Unreadable", "decode", "read_document"]
@@ -66,4 +67,4 @@ def read_document(path: Path, progress: Callable[[int, int], None] | None = None
         from .web import read_web_page
 
         return Document(*read_web_page(text))
-    return Document(text)
+    return Document(with_subscripts_joined(text))
