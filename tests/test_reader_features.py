@@ -228,6 +228,8 @@ def test_where_no_year_is_named_the_latest_report_and_a_result_are_told_apart():
     ("新疆2025年地区生产总值是多少", "全年地区生产总值2.15万亿元、增长5.5%。", 0),
     ("新疆十四五时期地区生产总值年均增长多少", "地区生产总值年均增长5.9%。", 0),  # a period asked
     ("新疆地区生产总值是多少", "地区生产总值年均增长5.9%。", 0),  # no year named
+    ("浙江2025年新增高新技术企业多少家", "高新技术企业从2.2万家增加到4.9万家。", 1),  # a change over the years
+    ("浙江2025年新增高新技术企业多少家", "新增高新技术企业超6000家。", 0),
 ])
 def test_a_sentence_about_several_years_is_told_apart_where_one_year_is_asked(question, text, period):
     assert _features(question, text)["period"] == period

@@ -209,7 +209,9 @@ def answer_features(asked: Asked, x: np.ndarray, probs: np.ndarray, found: list[
 
 _SOME = r"(?:[两三四五六七八九十]+|(?<!\d)\d{1,2})"  # 五, 10: a count of years, not a year
 PERIOD = re.compile(rf"年均|累计|以来|(?:这|近|过去){_SOME}年|{_SOME}年(?:来|间)|连续{_SOME}年"
-                    r"|[“\"]?十[一二三四五六]五[”\"]?(?:时期|期间)")
+                    r"|[“\"]?十[一二三四五六]五[”\"]?(?:时期|期间)"
+                    # a change over the years: 高新技术企业从2.2万家增加到4.9万家
+                    r"|从[^，。；]{1,12}?(?:增加|提高|提升|增长|扩大|跃升|上升|下降|减少|降低|缩小)(?:到|至)")
 _YEAR_SAID = re.compile(rf"(?<!\d)({YEAR})年(?!代)")
 
 
