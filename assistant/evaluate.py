@@ -59,8 +59,9 @@ def question_item(line: str, n: int) -> dict | None:
             raise ValueError(f'"{key}" must be a list of non-empty strings, e.g. ["全国第二"], not {shown}')
     if item.get("liked") is False:
         return None  # a 👎 from the chat page (feedback.jsonl): it needs the right answer written in first
-    if "unanswerable" in item and not isinstance(item["unanswerable"], bool):
-        raise ValueError('"unanswerable" must be true or false')
+    for key in ("unanswerable", "all_answers"):
+        if key in item and not isinstance(item[key], bool):
+            raise ValueError(f'"{key}" must be true or false')
     if "today" in item:
         try:
             datetime.date.fromisoformat(str(item["today"]))
@@ -156,15 +157,18 @@ def score_item(result: dict, item: dict) -> dict:
     rank = first_hit_rank(result["passages"], item)
     answer = result["answer"]
     said = [answer["text"], *(i["text"] for i in answer.get("items", []))] if answer else []
-    answer_ok = bool(answer) and any(a in t for a in item["answers"] for t in said) and (
-        not item["doc"] or _answer_title_ok(result, item))
+    cited = not item["doc"] or (bool(answer) and _answer_title_ok(result, item))
+    found = [a for a in item["answers"] if any(a in t for t in said)]
+    answer_ok = bool(answer) and bool(found) and cited
     span = answer_span_text(result)
     golds = item["answers"]
     return {"id": item["id"], "question": item["question"], "rank": rank, "answer_ok": answer_ok,
             "abstained": result["abstained"], "unanswerable": item["unanswerable"],
             "answer": answer["text"] if answer else None, "span": span,
             "highlight_ok": bool(span) and any(g in span for g in golds),
-            "span_em": span_em(span, golds) if golds else 0.0, "span_f1": span_f1(span, golds) if golds else 0.0}
+            "span_em": span_em(span, golds) if golds else 0.0, "span_f1": span_f1(span, golds) if golds else 0.0,
+            # a list whose every gold item is said ("all_answers": true marks a list of every item)
+            "complete": bool(item.get("all_answers")) and bool(answer) and cited and len(found) == len(golds)}
 
 
 def _answer_title_ok(result: dict, item: dict) -> bool:
@@ -188,6 +192,9 @@ def summarise(rows: list[dict], latencies_ms: list[float]) -> dict:
     out["refusal_precision"] = _ratio(sum(r["unanswerable"] for r in refused), len(refused))
     out["refusal_recall"] = _ratio(sum(r["abstained"] for r in negatives), len(negatives))
     out["false_refusals"] = sum(1 for r in answerable if r["abstained"])
+    whole = [r for r in rows if r.get("all_answers")]
+    if whole:  # lists with every gold item written down
+        out["lists_complete"] = _ratio(sum(r["complete"] for r in whole), len(whole))
     out["latency_p50_ms"] = round(float(np.percentile(latencies_ms, 50)), 1) if latencies_ms else None
     out["latency_p95_ms"] = round(float(np.percentile(latencies_ms, 95)), 1) if latencies_ms else None
     return out
@@ -201,15 +208,24 @@ def evaluate(assistant, items: list[dict], k: int = 10, with_history: bool = Tru
              **ask_kwargs) -> tuple[dict, list[dict]]:
     """Ask every question (with its `today` and, if `with_history`, its chat `history`) and score it."""
     rows, latencies = [], []
+    understood: dict[tuple[str, ...], str] = {}  # a chat's turns as the chat understood them, by what was typed
     for item in items:
         today = datetime.date.fromisoformat(item["today"]) if item.get("today") else None
-        history = item.get("history") if with_history else None
+        history = as_understood(item.get("history") or [], understood) if with_history else None
         t0 = time.perf_counter()
         result = assistant.ask(item["question"], k=k, today=today, history=history, **ask_kwargs).to_dict()
         latencies.append((time.perf_counter() - t0) * 1000)
+        understood[(*item.get("history", []), item["question"])] = result["understood_as"]
         rows.append(score_item(result, item) | {"split": split_of(item["id"]), "kind": item.get("kind"),
-                                                  "understood_as": result["understood_as"]})
+                                                  "understood_as": result["understood_as"],
+                                                  "all_answers": bool(item.get("all_answers"))})
     return summarise(rows, latencies), rows
+
+
+def as_understood(history: list[str], understood: dict[tuple[str, ...], str]) -> list[str]:
+    """The earlier turns of a chat as the chat page sends them: each as it was understood when it was asked
+    (when this run asked it), else as typed."""
+    return [understood.get(tuple(history[: i + 1]), h) for i, h in enumerate(history)]
 
 
 def failures_markdown(rows: list[dict]) -> str:

@@ -55,6 +55,7 @@ def fails(capsys, args: list[str], code: int, *messages: str) -> str:
     ('["高新区排名第几？", "全国第二"]\n', "line 1: expected a JSON object"),
     ('\n{"question": "高新区排名第几？", "answers": "全国第二"}\n', 'line 2: "answers" must be a list of non-empty strings'),
     ('{"question": "高新区排名第几？", "answers": ["全国第二"], "unanswerable": "no"}\n', '"unanswerable" must be true or false'),
+    ('{"question": "高新区排名第几？", "answers": ["全国第二"], "all_answers": 1}\n', '"all_answers" must be true or false'),
     ("\n\n", "no questions in it"),
 ])
 def test_eval_names_the_file_and_line(index, tmp_path, capsys, content, message):

@@ -33,6 +33,18 @@ def test_a_list_answer_is_right_when_an_item_holds_the_gold():
     assert score_item(r, item)["answer_ok"] is False
 
 
+def test_a_list_of_every_item_is_complete_only_when_every_gold_item_is_said():
+    item = {"id": "1", "question": "q", "answers": ["扩大内需", "科技创新"], "doc": [], "unanswerable": False,
+            "all_answers": True}
+    r = result([("t", "重点工作")], "今年重点工作：", items=["（一）扩大内需", "（二）科技创新", "（三）绿色转型"])
+    assert score_item(r, item)["complete"] is True
+    r = result([("t", "重点工作")], "今年重点工作：", items=["（一）扩大内需"])
+    row = score_item(r, item)
+    assert (row["answer_ok"], row["complete"]) == (True, False)
+    rows = [row | {"all_answers": True}, {**row, "complete": True, "all_answers": True}]
+    assert summarise(rows, [1.0, 2.0])["lists_complete"] == 0.5
+
+
 def test_summary_counts():
     rows = [
         {"rank": 1, "answer_ok": True, "abstained": False, "unanswerable": False},
