@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import ChunkParams, sentence_spans
-from .conversation import Conversation, resolve
+from .conversation import Conversation, readings
 from .embedders import Embedder, make_embedder
 from .errors import (
     AssistantError,
@@ -38,7 +38,18 @@ from .ingest import FieldMap, load_reports, unique_path
 from .lexicon import NATIONAL, region_forms
 from .normalise import normalise_question
 from .query import MAX_QUESTION_CHARS, Query, understand
-from .reader import AnswerParams, Item, Source, best_list, in_scope, read, target_clauses, term_highlights, yes_or_no
+from .reader import (
+    AnswerParams,
+    Item,
+    Source,
+    asked_count,
+    best_list,
+    in_scope,
+    read,
+    target_clauses,
+    term_highlights,
+    yes_or_no,
+)
 from .search import Filters, Hit, SearchParams, missing_scope, search, with_index_regions
 from .stores import resolve_store
 from .types import Answer, Chunk, Highlight, Passage, Report, Result
@@ -135,11 +146,31 @@ class Assistant:
         earlier questions, oldest first, so a follow-up ("那四川呢？") is read as the question it stands for
         (`Result.understood_as`)."""
         question, warnings = check_question(question)
-        asked = question
-        if history:
-            question = resolve(question, [check_question(h)[0] for h in history if h and str(h).strip()], today)
         if k < 1:
             raise BadQuestion(f"段落数 k 至少为 1（收到 {k}）")
+        earlier = [check_question(h)[0] for h in history or [] if h and str(h).strip()]
+        if not earlier:
+            return self._ask_reading(question, question, warnings, k, filters, params, qvec, today)
+        alone, in_chat, chat_first = readings(question, earlier, today)
+        proposed, other = (in_chat, alone) if chat_first else (alone, in_chat)
+        first = self._ask_reading(question, proposed, warnings, k, filters, params,
+                                  qvec if proposed == question else None, today)
+        if other == proposed:
+            return first
+        # the proposed reading keeps the turn when it is answered (or the other, like 四川呢？ alone, asks nothing):
+        # the reader's probabilities of two readings are not comparable, since a reading that names no report
+        # reads all of them and is often surer of another report's figure (0.90 against 0.67 for the right one)
+        if not first.abstained or not understand(other, today).has_content:
+            first.other_reading = {"understood_as": other, "confidence": None}  # not asked
+            return first
+        second = self._ask_reading(question, other, warnings, k, filters, params, None, today)
+        chosen, dropped = (second, first) if not second.abstained else (first, second)
+        chosen.other_reading = {"understood_as": dropped.understood_as, "confidence": round(dropped.confidence, 4)}
+        return chosen
+
+    def _ask_reading(self, asked: str, question: str, warnings: list[str], k: int, filters: Filters,
+                     params: SearchParams | None, qvec: np.ndarray | None, today: datetime.date | None) -> Result:
+        """Answer one reading of the question asked (`question` is the reading, `asked` what was typed)."""
         params = params or self.params
         query = with_index_regions(self.index, understand(question, today))
         if not query.has_content:  # "？？？", "😀", "什么", "2025年政府工作报告"
@@ -152,6 +183,7 @@ class Assistant:
             for region, part in zip(regions, parts, strict=True):
                 part.question = region
             result = merge_parts(parts, k)
+            result.confidence = min(p.confidence for p in parts)
         else:
             result = self._answer(query, qvec, k, filters, params)
         result.question, result.understood_as = asked, query.text
@@ -230,8 +262,12 @@ class Assistant:
         # when the list's passage names the question's key term (a list of 试点城市 that never says 房产税 is none)
         if not reading.answerable and not (items and self._section_matches(query, top.chunk.section)
                                            and names_key(top, reading.key)):
-            return refused(query, passages, evidence, reading.reason)
+            result = refused(query, passages, evidence, reading.reason)
+            result.confidence = reading.prob
+            return result
         span = None if items else reading.span
+        count = asked_count(query.text) if items else None
+        warnings = [f"问题说{count}项，这里列出的是{len(items)}项，可能不是所问的那一组"] if count and count != len(items) else []
         a_start, a_end = (s + span[0], s + span[1]) if span else (s, e)
         base = top.chunk.start  # chunk offsets -> report offsets
         marks = [Highlight(max(0, i.start - base), min(len(top.chunk.text), i.end - base), "item")
@@ -245,25 +281,35 @@ class Assistant:
             verdict=yes_or_no(top.report.plain(top.chunk.text[s:e]), query) if query.yes_no else None,
             score=round(reading.prob, 4),
         )
-        return Result(query.text, False, answer, passages, evidence=evidence)
+        return Result(query.text, False, answer, passages, evidence=evidence, confidence=reading.prob,
+                      warnings=warnings)
 
     def _list_answer(self, query: Query, passages: list[Passage], near: int) -> tuple[list[Item], Passage | None]:
         """The items of the list nearest the answering sentence, in the top passages' sections; the targets of
         a 主要预期目标 sentence first when the question asks for targets."""
         top = passages[: self.answer_params.answer_passages]
-        for p in top if query.asked_kind == "target" else ():
-            for m in re.finditer(r"[^。\n]+", p.chunk.text):  # whole sentences: the targets run on past "；"
-                clauses = target_clauses(p.report.plain(m.group(0)), p.chunk.start + m.start())
+        asks_targets = query.asked_kind == "target" and re.search("目标|指标", query.text)  # not 要抓好哪些工作
+        for p in top if asks_targets else ():
+            # whole sentences of the report: the targets run on past "；" and past the passage's end
+            text, start = p.report.text, p.chunk.start
+            end = re.compile(r"[。\n]").search(text, p.chunk.end)
+            for m in re.finditer(r"[^。\n]+", text[start : end.end() if end else len(text)]):
+                clauses = target_clauses(p.report.plain(m.group(0)), start + m.start())
                 if clauses:
                     return own_words(p.report, clauses), p
-        # the section the question names (二、2022年工作思路 for 2022年要做哪些工作) holds the list, if one does
+        # the section the question names (二、2022年工作思路 for 2022年要做哪些工作) holds the list, if one does;
+        # a list of as many items as the question says (哪十个方面) before one of another length
+        count = asked_count(query.text)
+        found = []
         for p in sorted(top, key=lambda p: not self._section_matches(query, p.chunk.section)):
             start, end = self.section_span(p.chunk)
             text = p.report.plain(p.report.text[:end])
-            items = best_list(text, start, end, near if p is passages[0] else p.chunk.start)
-            if items:
+            items = best_list(text, start, end, near if p is passages[0] else p.chunk.start, count)
+            if items and (count is None or len(items) == count):
                 return own_words(p.report, items), p
-        return [], None
+            if items:
+                found.append((own_words(p.report, items), p))
+        return found[0] if found else ([], None)
 
     @staticmethod
     def _section_matches(query: Query, section: str) -> bool:

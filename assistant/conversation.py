@@ -35,13 +35,34 @@ def scope_prefix(query: Query) -> str:
 
 def topic_of(query: Query) -> str:
     """The question without where it looks: 浙江省2025年地区生产总值增长目标是多少？ -> 地区生产总值增长目标是多少？"""
-    text = query.text
+    text = scope_clauses(query.text, query.asked_on)[0]
     for r in query.regions:
         for form in region_forms(r) if r != NATIONAL else ("国务院", "全国"):
             text = text.replace(form, "")
     text = re.sub(rf"{YEAR}\s*年?度?|今年|去年|明年|前年", "", text)
     text = re.sub(r"(?:国务院)?政府工作报告|人民政府|报告", "", text)
     return re.sub(r"^[\s的中里，,、提出说]+", "", text).strip() or query.text
+
+
+# words that say how a thing is measured or which figure of it is asked, not what the thing is: a turn made of
+# them alone (实际增长了多少？) asks about the thing the chat was about
+_MEASURE_ONLY = frozenset("增长 实际 实际上 完成 目标 预期 规模 总量 总额 比重 占比 增速 速度 数量 达到 提高 下降 降低 "
+                          "情况 同比 上年 比上年 多 了 定 定了".split())
+
+
+def subject_of(query: Query) -> str:
+    """What a question is about, without how it is measured: 生产总值 of 江西2025年生产总值增长目标定了多少？"""
+    terms = [t for t in query.content_terms if t not in _MEASURE_ONLY]
+    whole = [t for t in terms if not any(t != o and t in o for o in terms)]
+    return "".join(whole)
+
+
+def with_subject(topic: str, query: Query, previous: Query) -> str:
+    """The turn's own topic, led by the chat's subject when the turn names only a measure (实际增长了多少？ after
+    a question about 生产总值 -> 生产总值实际增长了多少？)."""
+    if query.content_terms and not subject_of(query):
+        return subject_of(previous) + topic
+    return topic
 
 
 def is_follow_up(question: str, query: Query, previous: Query | None) -> bool:
@@ -54,26 +75,79 @@ def is_follow_up(question: str, query: Query, previous: Query | None) -> bool:
     return len(question) <= 8 and not query.qtype  # "财政赤字？"
 
 
-def standalone(question: str, previous: Query | None, today: dt.date | None = None) -> str:
-    """The follow-up as a question that stands on its own (unchanged when it already does)."""
-    query = understand(question, today)
-    if not is_follow_up(question, query, previous):
+_CLAUSE = re.compile(r"[^，,。；;？?！!]+[，,。；;？?！!\s]*")
+
+
+def scope_clauses(question: str, today: dt.date | None = None) -> tuple[str, tuple[int, ...], tuple[str, ...]]:
+    """The question without the clauses after its first that only say where to look (河南呢？按2025年的报告 ->
+    河南呢？, 2025), with the years and regions those clauses name."""
+    clauses = _CLAUSE.findall(question) or [question]
+    body, years, regions = clauses[0], (), ()
+    for clause in clauses[1:]:
+        q = understand(clause, today)
+        if not q.has_content and (q.years or q.regions):
+            years, regions = years + q.years, regions + q.regions
+        else:
+            body += clause
+    return body, years, regions
+
+
+def in_light_of(question: str, previous: Query | None, today: dt.date | None = None, force: bool = True) -> str:
+    """The turn read in the light of the one before: what it leaves out (year, region, the figure asked) is
+    taken from `previous`, what it names replaces it. With `force` off, only a turn that leans on the one
+    before (那…呢, a bare new scope, a short figure) is rewritten."""
+    if previous is None:
         return question
-    years = query.years or previous.years
-    regions = query.regions or previous.regions
+    body, clause_years, clause_regions = scope_clauses(question, today)
+    query = understand(body, today)
+    leans = is_follow_up(body, query, previous)
+    if not leans and not (force and query.has_content):
+        return question
+    years = query.years or clause_years or previous.years
+    regions = query.regions or clause_regions or previous.regions
     scope = scope_prefix(previous.scoped(years=years, regions=regions))
+    if not leans:  # a question of its own, in the chat's scope where it names none
+        if (query.years or clause_years) and (query.regions or clause_regions):
+            return question
+        return f"{scope} {with_subject(topic_of(query), query, previous)}".strip()
+    question = body
     if _DETAIL.search(question):
         stem = _WH_TAIL.sub("", topic_of(previous)).rstrip("是为的") or topic_of(previous)
         stem = re.sub(r"目标$", "", stem)
         return f"{scope} {stem}有哪些具体措施？".strip()
     own = [t for t in query.content_terms if not re.fullmatch(r"那么?|呢|的|还有|换成|改成|如果是", t)]
     if own:  # a new figure in the same scope: 财政赤字呢？ -> 财政赤字是多少？
-        asked = re.sub(r"^(?:那么?|还有|换成|改成|如果是)|(?:的)?呢?[？?！!。\s]*$", "", topic_of(query)).strip()
+        asked = re.sub(r"^(?:那么?|还有|换成|改成|如果是)的?|(?:的)?呢?[？?！!。\s]*$", "", topic_of(query)).strip()
+        if _WH_TAIL.search(asked):  # the turn asks in its own words: 那调查失业率平均是多少
+            return f"{scope} {asked}".strip()
         if previous.asked_kind == "target" and query.asked_kind is None:
             asked += "目标"  # 就业呢？ after a question about the GDP target asks for the jobs target
         tail = _WH_TAIL.search(topic_of(previous))
         return f"{scope} {asked}{tail.group(0) if tail else '是多少？'}".strip()
     return f"{scope} {topic_of(previous)}".strip()
+
+
+def standalone(question: str, previous: Query | None, today: dt.date | None = None) -> str:
+    """The follow-up as a question that stands on its own (unchanged when it already does): the reading the
+    wording proposes."""
+    return in_light_of(question, previous, today, force=False)
+
+
+def names_its_scope(query: Query) -> bool:
+    """The question says which report it asks about: a year and a region (or the State Council's report; 去年
+    alone names a year, not whose report)."""
+    return bool(query.years) and (bool(query.regions) or "政府工作报告" in query.text or "国务院" in query.text)
+
+
+def readings(question: str, history: list[str] | None, today: dt.date | None = None) -> tuple[str, str, bool]:
+    """(the turn alone, the turn in the light of the chat, whether the chat's reading is the one proposed). The
+    two are equal when the chat adds nothing. The chat's reading is proposed when the wording leans on the
+    chat (那四川呢？) or the turn does not say which report it asks about; which one is answered is decided by
+    how well each is answered."""
+    previous = last_topic(history, today)
+    in_chat = in_light_of(question, previous, today)
+    leans = standalone(question, previous, today) != question
+    return question, in_chat, leans or (in_chat != question and not names_its_scope(understand(question, today)))
 
 
 KEEP_TURNS = 5  # earlier turns a follow-up is read against; each is kept as understood, so it stands alone
@@ -94,11 +168,17 @@ class Conversation:
         return result
 
 
-def resolve(question: str, history: list[str] | None, today: dt.date | None = None) -> str:
-    """The question as it stands alone, given the earlier questions of the chat (oldest first)."""
+def last_topic(history: list[str] | None, today: dt.date | None = None) -> Query | None:
+    """The chat's earlier turns (oldest first) folded into the question the last of them stood for."""
     previous = None
     for earlier in history or []:
         query = understand(standalone(earlier, previous, today), today)
         if query.has_content:  # a turn with nothing in it ("😀", "？？？") leaves the topic where it was
             previous = query
-    return standalone(question, previous, today)
+    return previous
+
+
+def resolve(question: str, history: list[str] | None, today: dt.date | None = None) -> str:
+    """The question as it stands alone, given the earlier questions of the chat (oldest first): the reading
+    its wording proposes."""
+    return standalone(question, last_topic(history, today), today)

@@ -120,16 +120,25 @@ def _full_year(m: re.Match, yy: int) -> str:
 
 
 def _replace_unless_part(text: str, word: str, wording: str) -> str:
-    """Replace `word` by `wording` except where it already stands inside `wording` (赤字 in 赤字率)."""
+    """Replace `word` by `wording` except where it already stands inside `wording` (赤字 in 赤字率) or inside
+    part of it (失业率 in 调查失业率, which 城镇调查失业率 ends with)."""
     out, pos = [], 0
+    inner = wording.find(word)
     for m in re.finditer(re.escape(word), text):
         s = m.start()
-        inner = wording.find(word)
-        if inner >= 0 and text.startswith(wording, s - inner):
+        if inner >= 0 and (text.startswith(wording, s - inner) or _within(text, s, m.end(), wording, inner)):
             continue
         out += [text[pos:s], wording]
         pos = m.end() + _overlap(wording, text[m.end():])
     return "".join(out) + text[pos:]
+
+
+def _within(text: str, s: int, e: int, wording: str, inner: int) -> bool:
+    """The text around text[s:e] goes on as `wording` goes on around its `inner` occurrence of the word."""
+    before = inner > 0 and s > 0 and text[s - 1] == wording[inner - 1]
+    after_at = inner + (e - s)
+    after = after_at < len(wording) and e < len(text) and text[e] == wording[after_at]
+    return before or after
 
 
 def _overlap(wording: str, after: str) -> int:
@@ -151,6 +160,7 @@ def understand(question: str, today: dt.date | None = None) -> Query:
     tokens = without_counter(without_year_glue(tuple(tokenize(text))), text, unit)
     # 多高/多大/多久 ask like 多少; segmented apart, their 高/大 would count as terms
     terms = tuple(question_terms(tokenize(_HOW_MUCH.sub("多少", text)) if _HOW_MUCH.search(text) else tokens))
+    terms = tuple(t for t in terms if not _asked_count(t, text))
     year_range = None
     for m in YEAR_RANGE.finditer(text):
         lo, hi = sorted((int(m.group(1)), int(m.group(2))))
@@ -213,6 +223,11 @@ def without_counter(tokens: tuple[str, ...], text: str, unit: str) -> tuple[str,
         return rest if glued and known.get(token, 0) < max(known.get(rest, 0), 1) else token
 
     return tuple(term(t) for t in tokens)
+
+
+def _asked_count(token: str, text: str) -> bool:
+    """哪十个方面: 十个 is how many items are asked, not a term the report writes."""
+    return bool(re.fullmatch(r"[0-9两二三四五六七八九十]{1,3}[个项条大场件类种]?", token)) and f"哪{token}" in text
 
 
 def asked_kind(text: str) -> str | None:

@@ -174,6 +174,9 @@ class Result:
     scope_missing: str | None = None  # 索引中没有…: the report the question names is not indexed
     understood_as: str = ""  # the standalone question answered (a follow-up rewritten, 沪 -> 上海, 26年 -> 2026年)
     parts: list[Result] = field(default_factory=list)  # one per region when the question names several
+    confidence: float = 0.0  # the answer model's probability for the best sentence, refused or not
+    # in a chat, the reading of the turn not answered: {"understood_as": …, "confidence": … (None: not asked)}
+    other_reading: dict | None = None
 
     @property
     def cited_passage(self) -> Passage | None:
@@ -220,6 +223,8 @@ class Result:
             "warnings": list(self.warnings),
             "scope_missing": self.scope_missing,
             "understood_as": self.understood_as or self.question,
+            "confidence": round(float(self.confidence), 4),
+            "other_reading": self.other_reading,
             "parts": [{"question": p.question, "abstained": p.abstained, "scope_missing": p.scope_missing,
                        "answer": p.answer_dict()} for p in self.parts],
             "evidence": None if self.evidence is None else {

@@ -8,9 +8,10 @@ import sys
 import pytest
 
 from assistant import Assistant
-from assistant.conversation import resolve
+from assistant.conversation import readings, resolve, scope_clauses
+from assistant.evaluate import as_understood
 from assistant.query import everyday_to_report, understand
-from assistant.reader.lists import enumerations, target_clauses
+from assistant.reader.lists import asked_count, best_list, enumerations, target_clauses
 
 from .conftest import ROOT
 
@@ -48,6 +49,8 @@ def test_follow_ups_are_rewritten_into_standalone_questions(history, question, u
     ("近10年来赤字率", "近10年来赤字率"),  # a duration, not the year 2010
     ("用了20年", "用了20年"),
     ("赤字率是多少", "赤字率是多少"),  # 赤字率 is not rewritten although 赤字 is a word of it
+    ("调查失业率是多少", "调查失业率是多少"),  # already part of 城镇调查失业率
+    ("专项债券多少亿元", "专项债券多少亿元"),  # not 地方政府专项债券券
 ])
 def test_everyday_names_and_two_digit_years_are_read_in_report_wording(typed, read):
     assert everyday_to_report(typed, TODAY) == read
@@ -242,3 +245,59 @@ def test_a_list_under_the_named_heading_does_not_answer_a_question_about_somethi
     assert [i.text for i in listed.answer.items] == ["一是扩大国内需求；", "二是稳定对外贸易；", "三是深化重点改革。"]
     r = a.ask("2024年政府工作报告提出在哪些城市试点四天工作制？")
     assert r.abstained and "没有提到" in r.warnings[-1]
+
+
+@pytest.mark.parametrize("history, question, in_chat, leans", [
+    # a clause after the question that only says where to look is scope, wherever it stands
+    (["广东的地区生产总值增长目标是多少？看2026年的报告"], "河南呢？按2025年的报告",
+     "2025年河南 地区生产总值增长目标是多少？", True),
+    (["2017年国务院政府工作报告的CPI目标是多少？"], "2013年那份报告里呢？",
+     "2013年国务院政府工作报告 居民消费价格目标是多少？", True),
+    # the turn asks in its own words: the figure asked before is not added to it
+    (["安徽2024年城镇新增就业多少人"], "那调查失业率平均是多少", "2024年安徽 调查失业率平均是多少", True),
+    # a question of its own that names no report: the chat's scope is proposed
+    (["2013年政府工作报告提出财政赤字多少？"], "其中中央财政赤字是多少", "2013年政府工作报告 其中中央财政赤字是多少", True),
+    # one naming only its region takes the chat's year first; read alone it wins when answered clearly better
+    (["2013年政府工作报告提出财政赤字多少？"], "深圳高新区综合排名第几？", "2013年深圳 高新区综合排名第几？", True),
+    ([ZJ], "吉林2025年粮食产量目标是多少？", "吉林2025年粮食产量目标是多少？", False),  # names its own scope
+])
+def test_every_later_turn_is_read_alone_and_in_the_light_of_the_chat(history, question, in_chat, leans):
+    assert readings(question, history, TODAY) == (question, in_chat, leans)
+
+
+def test_scope_clauses_are_split_off():
+    assert scope_clauses("河南呢？按2025年的报告", TODAY) == ("河南呢？", (2025,), ())
+    assert scope_clauses("安徽的呢，也是2025年", TODAY) == ("安徽的呢，", (2025,), ())
+    assert scope_clauses("浙江呢，生产总值多少", TODAY) == ("浙江呢，生产总值多少", (), ())  # not scope only
+
+
+def test_a_later_turn_is_answered_by_the_reading_answered_better(chat_index):
+    # a question of its own in a chat about another report is answered as when asked alone
+    alone = chat_index.ask("浙江省2025年城镇新增就业多少人？")
+    r = chat_index.ask("浙江省2025年城镇新增就业多少人？", history=["2021年政府工作报告赤字率是多少？"])
+    assert r.understood_as == alone.understood_as and r.answer.span == alone.answer.span == "118万人"
+    # a turn that leans on the chat is read in its light, and says how it would have been read otherwise
+    r = chat_index.ask("四川呢？按2025年的报告", history=[ZJ], today=TODAY)
+    assert r.understood_as == "2025年四川 地区生产总值增长目标是多少？" and r.answer.span == "5.5%以上"
+    assert r.to_dict()["confidence"] == round(r.confidence, 4) > 0
+    other = r.to_dict()["other_reading"]
+    assert other == {"understood_as": "四川呢？按2025年的报告", "confidence": None}  # answered: the other is not asked
+
+
+def test_earlier_turns_are_scored_as_the_chat_understood_them():
+    understood = {("浙江呢",): "2025年浙江 生产总值是多少？"}
+    assert as_understood(["浙江呢", "四川呢"], understood) == ["2025年浙江 生产总值是多少？", "四川呢"]
+
+
+@pytest.mark.parametrize("question, count", [
+    ("河南2025年要在哪十个方面更大力度推动？", 10), ("陕西2026年要重点做好哪9个方面的工作？", 9),
+    ("“六场战役”都是哪些？", 6), ("要打好哪三大产业的转型攻坚战？", 3), ("有哪些措施？", None), ("哪一个？", None),
+])
+def test_a_list_question_may_say_how_many_items_it_asks(question, count):
+    assert asked_count(question) == count
+
+
+def test_the_list_of_the_count_asked_is_chosen_over_a_nearer_one():
+    text = "一是甲；二是乙。\n（一）子一。\n（二）子二。\n（三）子三。\n"
+    assert [i.text for i in best_list(text, 0, len(text), 0)] == ["一是甲；", "二是乙。"]  # the nearest
+    assert [i.text for i in best_list(text, 0, len(text), 0, count=3)] == ["（一）子一。", "（二）子二。", "（三）子三。"]

@@ -26,15 +26,15 @@ from .features import (
     with_gaps,
 )
 from .kinds import KIND_ZH
-from .lists import Item, best_list, target_clauses, yes_or_no
+from .lists import Item, asked_count, best_list, target_clauses, yes_or_no
 from .model import LinearModel, shipped
 from .spans import Span, aligned_span, candidates
 from .text import Sentence, sentences, term_highlights
 
 __all__ = [
-    "VALUE_TYPES", "AnswerParams", "Item", "Reading", "Source", "answer_features", "answer_model", "best_list", "in_scope",
-    "read", "sentence_model", "sentence_rows", "span_model", "span_rows", "target_clauses", "term_highlights",
-    "yes_or_no",
+    "VALUE_TYPES", "AnswerParams", "Item", "Reading", "Source", "answer_features", "answer_model", "asked_count",
+    "best_list", "in_scope", "read", "sentence_model", "sentence_rows", "span_model", "span_rows", "target_clauses",
+    "term_highlights", "yes_or_no",
 ]
 
 # the kinds of question whose names and phrases (jieba part-of-speech tags) are candidates

@@ -18,7 +18,7 @@ ITEM_MARKS = [  # (pattern, group holding the item's number)
     re.compile(rf"(?:^|(?<=\n))\s*([{_ORDER}]{{1,2}})[、．.]"),  # 一、 二、 (section headings)
 ]
 ITEM_END = re.compile(r"[。；;！？!?]|\n")
-MAX_ITEMS = 10
+MAX_ITEMS = 12
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def enumerations(text: str, start: int = 0, end: int | None = None) -> list[list
     end = len(text) if end is None else end
     runs = []
     for pattern in ITEM_MARKS:
-        marks = [(m.start(1) - (1 if text[m.start(1) - 1 : m.start(1)] in "（(" else 0), _number(m.group(1)))
+        marks = [(m.start(1) - (1 if m.start(1) > 0 and text[m.start(1) - 1] in "（(" else 0), _number(m.group(1)))
                  for m in pattern.finditer(text, start, end)]
         run: list[int] = []
         for pos, n in marks:
@@ -81,16 +81,31 @@ def target_clauses(sentence: str, offset: int = 0) -> list[Item]:
     return items[:MAX_ITEMS] if len(items) >= 3 else []
 
 
-def best_list(text: str, start: int, end: int, near: int) -> list[Item]:
-    """The numbered list of text[start:end] nearest to position `near` (the answering sentence)."""
+_COUNT = re.compile(r"([0-9]{1,2}|[两一二三四五六七八九十]{1,3})\s*(?:个方面|个|项|场|件|条|大|类|种|方面)")
+
+
+def asked_count(question: str) -> int | None:
+    """How many items a list question says there are: 哪十个方面 -> 10, 哪9个 -> 9, 六场战役 -> 6, 三大产业 -> 3."""
+    for m in _COUNT.finditer(question):
+        token = m.group(1).replace("两", "二")
+        n = _number(token)
+        if 2 <= n <= 30:
+            return n
+    return None
+
+
+def best_list(text: str, start: int, end: int, near: int, count: int | None = None) -> list[Item]:
+    """The numbered list of text[start:end] with the count the question names, if one has it, and nearest to
+    position `near` (the answering sentence)."""
     runs = enumerations(text, start, end)
     if not runs:
         return []
 
-    def distance(run: list[Item]) -> tuple[int, int]:
+    def distance(run: list[Item]) -> tuple[bool, int, int]:
+        mismatch = count is not None and len(run) != count
         if run[0].start <= near <= run[-1].end:
-            return (0, -len(run))
-        return (min(abs(run[0].start - near), abs(run[-1].end - near)), -len(run))
+            return (mismatch, 0, -len(run))
+        return (mismatch, min(abs(run[0].start - near), abs(run[-1].end - near)), -len(run))
 
     return min(runs, key=distance)
 
