@@ -284,6 +284,13 @@ def test_a_later_turn_is_answered_by_the_reading_answered_better(chat_index):
     assert other == {"understood_as": "四川呢？按2025年的报告", "confidence": None}  # answered: the other is not asked
 
 
+def test_a_proposed_reading_that_leads_nowhere_loses_to_the_turn_read_alone(chat_index):
+    # no year: the chat's 2021 is proposed, and 2021年浙江 is not indexed; alone, the turn is answered
+    r = chat_index.ask("浙江过去一年城镇新增就业多少人？", history=["2021年政府工作报告赤字率是多少？"], today=TODAY)
+    assert r.understood_as == "浙江过去一年城镇新增就业多少人？" and r.answer.span == "118万人"
+    assert r.other_reading["understood_as"].startswith("2021年浙江") and r.other_reading["confidence"] == 0.0
+
+
 def test_earlier_turns_are_scored_as_the_chat_understood_them():
     understood = {("浙江呢",): "2025年浙江 生产总值是多少？"}
     assert as_understood(["浙江呢", "四川呢"], understood) == ["2025年浙江 生产总值是多少？", "四川呢"]
