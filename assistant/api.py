@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import ChunkParams, sentence_spans
-from .conversation import Conversation, readings
+from .conversation import Conversation, item_reading, item_reference, last_topic, readings
 from .embedders import Embedder, make_embedder
 from .errors import (
     AssistantError,
@@ -151,6 +151,10 @@ class Assistant:
         earlier = [check_question(h)[0] for h in history or [] if h and str(h).strip()]
         if not earlier:
             return self._ask_reading(question, question, warnings, k, filters, params, qvec, today)
+        if (n := item_reference(question)) is not None:  # 第三个呢？ after a list answer: that item's details
+            listed = self._item_turn(question, n, earlier, warnings, k, filters, params, today)
+            if listed is not None:
+                return listed
         alone, in_chat, chat_first = readings(question, earlier, today)
         proposed, other = (in_chat, alone) if chat_first else (alone, in_chat)
         first = self._ask_reading(question, proposed, warnings, k, filters, params,
@@ -167,6 +171,21 @@ class Assistant:
         chosen, dropped = (second, first) if not second.abstained else (first, second)
         chosen.other_reading = {"understood_as": dropped.understood_as, "confidence": round(dropped.confidence, 4)}
         return chosen
+
+    def _item_turn(self, asked: str, n: int, earlier: list[str], warnings: list[str], k: int, filters: Filters,
+                   params: SearchParams | None, today: datetime.date | None) -> Result | None:
+        """The turn naming an item of the previous turn's list answer (第三个呢？): the previous question is
+        answered again for its items and the item's details are asked. None when the previous turn asks no list."""
+        previous = last_topic(earlier, today)
+        if previous is None or not previous.wants_list:
+            return None
+        before = self._ask_reading(previous.text, previous.text, [], k, filters, params, None, today)
+        items = before.answer.items if before.answer else []
+        if not items or not (n == -1 or n <= len(items)):
+            return Result(asked, True, None, [], warnings=[*warnings, f"上一个回答没有第{n}项（共{len(items)}项）"],
+                          understood_as=previous.text)
+        return self._ask_reading(asked, item_reading(previous, items[n - 1 if n > 0 else -1].text), warnings, k,
+                                 filters, params, None, today)
 
     def _ask_reading(self, asked: str, question: str, warnings: list[str], k: int, filters: Filters,
                      params: SearchParams | None, qvec: np.ndarray | None, today: datetime.date | None) -> Result:

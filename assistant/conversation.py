@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .lexicon import NATIONAL, YEAR, region_forms
+from .lexicon import NATIONAL, YEAR, cn_number, region_forms
 from .query import Query, understand
 
 # a turn that leans on the one before: 那…呢, 还有…, 换成…, or a bare ending in 呢
@@ -148,6 +148,33 @@ def readings(question: str, history: list[str] | None, today: dt.date | None = N
     in_chat = in_light_of(question, previous, today)
     leans = standalone(question, previous, today) != question
     return question, in_chat, leans or (in_chat != question and not names_its_scope(understand(question, today)))
+
+
+_ITEM_REF = re.compile(r"^(?:那么?)?(?:第\s*([一二三四五六七八九十两]{1,3}|\d{1,2})|(最后|末))\s*(?:一)?(?:个|项|条|点|方面|件)"
+                       r"[^，。？?]{0,8}[？?。！!]*$")
+
+
+def item_reference(question: str) -> int | None:
+    """第三个呢？ / 第2项具体怎么做 / 最后一条呢: which item of the previous list answer the turn asks about (1-based;
+    -1 for the last), else None."""
+    m = _ITEM_REF.match(question.strip())
+    if not m:
+        return None
+    if m.group(2):
+        return -1
+    token = m.group(1)
+    return int(token) if token.isdigit() else int(cn_number(token.replace("两", "二")) or 0) or None
+
+
+_ITEM_MARK = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}是|\d{1,2}[.、．]"
+                        r"|第[一二三四五六七八九十]{1,3}[，,、])")
+
+
+def item_reading(previous: Query, item: str) -> str:
+    """The question a list item stands for: the item itself, in the scope of the list question (its passages are
+    its details)."""
+    item = _ITEM_MARK.sub("", item).rstrip("。；;，,：: ")
+    return f"{scope_prefix(previous)} {item}".strip()
 
 
 KEEP_TURNS = 5  # earlier turns a follow-up is read against; each is kept as understood, so it stands alone

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from assistant import Assistant
-from assistant.conversation import readings, resolve, scope_clauses
+from assistant.conversation import item_reference, readings, resolve, scope_clauses
 from assistant.evaluate import as_understood
 from assistant.query import everyday_to_report, understand
 from assistant.reader.lists import asked_count, best_list, enumerations, target_clauses
@@ -308,3 +308,18 @@ def test_the_list_of_the_count_asked_is_chosen_over_a_nearer_one():
     text = "一是甲；二是乙。\n（一）子一。\n（二）子二。\n（三）子三。\n"
     assert [i.text for i in best_list(text, 0, len(text), 0)] == ["一是甲；", "二是乙。"]  # the nearest
     assert [i.text for i in best_list(text, 0, len(text), 0, count=3)] == ["（一）子一。", "（二）子二。", "（三）子三。"]
+
+
+@pytest.mark.parametrize("question, n", [("第三个呢？", 3), ("第2项具体怎么做", 2), ("最后一条呢", -1), ("第十个方面呢", 10),
+                                         ("第三产业呢？", None), ("第一季度GDP呢", None)])
+def test_a_turn_may_name_an_item_of_the_list_before(question, n):
+    assert item_reference(question) == n
+
+
+def test_an_item_of_the_previous_list_answer_is_asked_about(chat_index):
+    listed = "浙江2025年要抓好哪些重点工作？"
+    r = chat_index.ask("第二个呢？", history=[listed], today=TODAY)
+    assert r.understood_as == "2025年浙江 提振消费" and r.cited_passage.report.title == "2025年浙江省政府工作报告"
+    assert "提振消费" in r.answer.sentence
+    r = chat_index.ask("第五个呢？", history=[listed], today=TODAY)
+    assert r.abstained and r.warnings[-1] == "上一个回答没有第5项（共3项）"
