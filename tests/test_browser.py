@@ -293,7 +293,7 @@ def test_compare_default_question_works_and_agrees_with_the_chat(page):
     assert page.locator("#passages mark.answer").first.inner_text() == "5.5%左右"
 
 
-def test_a_three_turn_chat_with_a_follow_up_and_a_list(page):
+def test_a_five_turn_chat_with_a_follow_up_a_list_an_item_and_a_topic_switch(page):
     page.click("#new-chat")
     page.wait_for_function("document.querySelectorAll('#chat .message').length == 0")
     ask(page, "浙江省2025年地区生产总值增长目标是多少？")
@@ -309,6 +309,12 @@ def test_a_three_turn_chat_with_a_follow_up_and_a_list(page):
     assert items.first.inner_text() == "(一)加强基础研究和应用基础研究[1]"
     assert items.nth(6).inner_text() == "(七)推进高新区高质量发展[1]"
     assert page.locator("#passages .card").first.locator("mark.item").count() >= 1
+    ask(page, "第三项呢？")  # an item of the list just answered
+    reply = page.locator("#chat .message").last
+    assert "按「2022年 畅通成果产业化链条」理解" in reply.inner_text() and "成果赋权" in reply.inner_text()
+    assert "(三)畅通成果产业化链条" in page.locator("#passages .card").first.locator(".head").inner_text()
+    ask(page, "深圳高新区综合排名第几？")  # a question of its own
+    assert page.locator("#chat .message").last.locator("b").first.inner_text() == "全国第二"
     page.screenshot(path=str(Path(os.environ.get("SCREENSHOT_DIR", str(ROOT / "eval" / "runs"))) / "chat.png"))
 
 
