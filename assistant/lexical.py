@@ -153,7 +153,7 @@ class BM25:
         for term, w in zip(terms, weights, strict=True):
             i = self.vocab.get(term)
             if i is not None:
-                out += w * np.isin(rows, self.docs[self.indptr[i] : self.indptr[i + 1]])
+                out += w * _member(rows, self.docs[self.indptr[i] : self.indptr[i + 1]])
         return out / total
 
     def save(self, directory: Path) -> list[str]:
@@ -170,3 +170,11 @@ class BM25:
         meta = json.loads((d / cls.files[0]).read_text())
         arrays = [np.load(d / name, allow_pickle=False) for name in cls.files[1:]]
         return cls(meta["vocab"], *arrays, n_docs=meta["n_docs"])
+
+
+def _member(rows: np.ndarray, postings: np.ndarray) -> np.ndarray:
+    """Which of `rows` are in `postings` (ascending, as build() writes them): a binary search, not np.isin's sort."""
+    if not len(postings):
+        return np.zeros(len(rows), dtype=bool)
+    at = np.minimum(np.searchsorted(postings, rows), len(postings) - 1)
+    return postings[at] == rows

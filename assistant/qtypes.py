@@ -40,6 +40,7 @@ def question_type(question: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)  # search re-checks the same passages for question after question
 def answer_type_fits(text: str, qtype: str | None) -> bool:
     """The text holds a value of the asked type."""
     return any(p.search(text) for p in PATTERNS.get(qtype or "", []))
