@@ -47,7 +47,7 @@ def topic_of(query: Query) -> str:
 # words that say how a thing is measured or which figure of it is asked, not what the thing is: a turn made of
 # them alone (实际增长了多少？) asks about the thing the chat was about
 _MEASURE_ONLY = frozenset("增长 实际 实际上 完成 目标 预期 规模 总量 总额 比重 占比 增速 速度 数量 达到 提高 下降 降低 "
-                          "情况 同比 上年 比上年 多 了 定 定了".split())
+                          "情况 同比 上年 比上年 多 了 定 定了 这个 这个数 这项 它 该 比".split())
 
 
 def subject_of(query: Query) -> str:
@@ -57,9 +57,14 @@ def subject_of(query: Query) -> str:
     return "".join(whole)
 
 
+_REFERENCE = re.compile(r"^(?:那么?)?(?:这个数字?|这个|这一数字?|这项|它|该)")
+
+
 def with_subject(topic: str, query: Query, previous: Query) -> str:
     """The turn's own topic, led by the chat's subject when the turn names only a measure (实际增长了多少？ after
-    a question about 生产总值 -> 生产总值实际增长了多少？)."""
+    a question about 生产总值 -> 生产总值实际增长了多少？) or points back at it (这个比上年增长了多少？)."""
+    if _REFERENCE.match(topic):
+        return _REFERENCE.sub(subject_of(previous), topic, count=1)
     if query.content_terms and not subject_of(query):
         return subject_of(previous) + topic
     return topic
@@ -118,6 +123,7 @@ def in_light_of(question: str, previous: Query | None, today: dt.date | None = N
     own = [t for t in query.content_terms if not re.fullmatch(r"那么?|呢|的|还有|换成|改成|如果是", t)]
     if own:  # a new figure in the same scope: 财政赤字呢？ -> 财政赤字是多少？
         asked = re.sub(r"^(?:那么?|还有|换成|改成|如果是)的?|(?:的)?呢?[？?！!。\s]*$", "", topic_of(query)).strip()
+        asked = with_subject(asked, query, previous)
         if _WH_TAIL.search(asked):  # the turn asks in its own words: 那调查失业率平均是多少
             return f"{scope} {asked}".strip()
         if previous.asked_kind == "target" and query.asked_kind is None:

@@ -260,6 +260,10 @@ def test_a_list_under_the_named_heading_does_not_answer_a_question_about_somethi
     # one naming only its region takes the chat's year first; read alone it wins when answered clearly better
     (["2013年政府工作报告提出财政赤字多少？"], "深圳高新区综合排名第几？", "2013年深圳 高新区综合排名第几？", True),
     ([ZJ], "吉林2025年粮食产量目标是多少？", "吉林2025年粮食产量目标是多少？", False),  # names its own scope
+    # a turn naming only a measure, or pointing back (这个, 它), asks about the chat's subject
+    (["河南2025年经济增长目标是多少？"], "实际上2024年增长了多少？", "2024年河南 生产总值实际上增长了多少？", True),
+    (["河南2025年经济总量是多少？"], "这个比上年增长了多少？", "2025年河南 生产总值比上年增长了多少？", True),
+    (["2025年政府工作报告提出的赤字率是多少？"], "它比上年提高了多少？", "2025年政府工作报告 赤字率比上年提高了多少？", True),
 ])
 def test_every_later_turn_is_read_alone_and_in_the_light_of_the_chat(history, question, in_chat, leans):
     assert readings(question, history, TODAY) == (question, in_chat, leans)
