@@ -124,7 +124,7 @@ def in_light_of(question: str, previous: Query | None, today: dt.date | None = N
     if own:  # a new figure in the same scope: 财政赤字呢？ -> 财政赤字是多少？
         asked = re.sub(r"^(?:那么?|还有|换成|改成|如果是)的?|(?:的)?呢?[？?！!。\s]*$", "", topic_of(query)).strip()
         asked = with_subject(asked, query, previous)
-        if _WH_TAIL.search(asked):  # the turn asks in its own words: 那调查失业率平均是多少
+        if _WH_TAIL.search(asked) or query.yes_no:  # the turn asks in its own words: 那调查失业率平均是多少
             return f"{scope} {asked}".strip()
         if previous.asked_kind == "target" and query.asked_kind is None:
             asked += "目标"  # 就业呢？ after a question about the GDP target asks for the jobs target

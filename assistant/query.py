@@ -170,7 +170,8 @@ def understand(question: str, today: dt.date | None = None) -> Query:
     years += [plan_end_year(m.group(1)) for m in PLAN_END.finditer(text)]
     if year_range:
         years = [y for y in years if y not in year_range]
-    relative = tuple(word for word in relative_years() if word in text)
+    # 比上年/较去年 compare with a year, they do not name the one asked
+    relative = tuple(word for word in relative_years() if re.search(rf"(?<![比较]){word}", text))
     kind_text = text
     if relative and not years and not year_range:
         now = (today or dt.date.today()).year

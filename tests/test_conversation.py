@@ -56,6 +56,13 @@ def test_everyday_names_and_two_digit_years_are_read_in_report_wording(typed, re
     assert everyday_to_report(typed, TODAY) == read
 
 
+def test_a_year_compared_with_is_not_the_year_asked():
+    assert understand("它比上年提高了吗", TODAY).years == ()  # 比上年 compares; 上年 alone would be 2025
+    assert understand("上年完成了多少", TODAY).years == (2025,)
+    in_chat = readings("它比上年提高了吗", ["2017年政府工作报告的赤字率是多少"], TODAY)[1]
+    assert in_chat == "2017年政府工作报告 赤字率比上年提高了吗"
+
+
 def test_two_digit_years_after_next_year_are_last_century():
     assert understand("98年的报告", datetime.date(2026, 1, 1)).years == (1998,)
     assert understand("27年的目标", datetime.date(2026, 1, 1)).years == (2027,)
