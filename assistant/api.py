@@ -161,12 +161,10 @@ class Assistant:
                                   qvec if proposed == question else None, today)
         if other == proposed:
             return first
-        # the proposed reading keeps the turn when it is answered, or when the other asks nothing (四川呢？ alone) or
-        # names no year or region (it would be answered from any report): the reader's probabilities of two
-        # readings are not comparable, since a reading that names no report reads all of them and is often surer
-        # of another report's figure (0.90 against 0.67 for the right one)
-        other_query = understand(other, today)
-        if not first.abstained or not other_query.has_content or not (other_query.years or other_query.regions):
+        # the proposed reading keeps the turn when it is answered, or when the other asks nothing (四川呢？ alone):
+        # the reader's probabilities of two readings are not comparable, since a reading that names no report
+        # reads all of them and is often surer of another report's figure (0.90 against 0.67 for the right one)
+        if not first.abstained or not understand(other, today).has_content:
             first.other_reading = {"understood_as": other, "confidence": None}  # not asked
             return first
         second = self._ask_reading(question, other, warnings, k, filters, params, None, today)
