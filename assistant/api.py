@@ -13,7 +13,18 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import ChunkParams, sentence_spans
-from .conversation import Conversation, item_reading, item_reference, last_topic, readings
+from .conversation import (
+    Conversation,
+    chat_wins_anyway,
+    choice_features,
+    choice_model,
+    item_reading,
+    item_reference,
+    last_topic,
+    reading_vector,
+    readings,
+    turn_scoped,
+)
 from .embedders import Embedder, make_embedder
 from .errors import (
     AssistantError,
@@ -50,7 +61,7 @@ from .reader import (
     term_highlights,
     yes_or_no,
 )
-from .search import Filters, Hit, SearchParams, missing_scope, search, with_index_regions
+from .search import Filters, Hit, SearchParams, missing_scope, report_prior, search, with_index_regions
 from .stores import resolve_store
 from .types import Answer, Chunk, Highlight, Passage, Report, Result
 
@@ -156,21 +167,34 @@ class Assistant:
             if listed is not None:
                 return listed
         alone, in_chat, chat_first = readings(question, earlier, today)
-        proposed, other = (in_chat, alone) if chat_first else (alone, in_chat)
-        first = self._ask_reading(question, proposed, warnings, k, filters, params,
-                                  qvec if proposed == question else None, today)
-        if other == proposed:
-            return first
-        # the proposed reading keeps the turn when it is answered, or when the other asks nothing (四川呢？ alone):
-        # the reader's probabilities of two readings are not comparable, since a reading that names no report
-        # reads all of them and is often surer of another report's figure (0.90 against 0.67 for the right one)
-        if not first.abstained or not understand(other, today).has_content:
-            first.other_reading = {"understood_as": other, "confidence": None}  # not asked
-            return first
-        second = self._ask_reading(question, other, warnings, k, filters, params, None, today)
-        chosen, dropped = (second, first) if not second.abstained else (first, second)
-        chosen.other_reading = {"understood_as": dropped.understood_as, "confidence": round(dropped.confidence, 4)}
+        if in_chat == alone:
+            return self._ask_reading(question, question, warnings, k, filters, params, qvec, today)
+        chat = self._ask_reading(question, in_chat, warnings, k, filters, params, None, today)
+        if not understand(alone, today).has_content:  # 四川呢？ alone asks nothing
+            chat.other_reading = {"understood_as": alone, "confidence": None}  # not asked
+            return chat
+        previous, scoped, model = last_topic(earlier, today), turn_scoped(question, today), choice_model()
+        sure = chat_wins_anyway(model, self._reading_vector(chat, previous), chat_first, scoped)
+        if sure is not None:  # whatever the turn alone would get, the chat's reading wins: it is not asked
+            chat.other_reading = {"understood_as": alone, "confidence": None, "chat_reading_prob": round(sure, 4)}
+            return chat
+        lone = self._ask_reading(question, alone, warnings, k, filters, params, qvec, today)
+        p_chat = float(model.prob(self.choice_features(chat, lone, previous, chat_first, scoped))[0])
+        chosen, dropped = (chat, lone) if p_chat >= model.threshold else (lone, chat)
+        chosen.other_reading = {"understood_as": dropped.understood_as, "confidence": round(dropped.confidence, 4),
+                                "chat_reading_prob": round(p_chat, 4)}
         return chosen
+
+    def choice_features(self, chat: Result, alone: Result, previous: Query | None, chat_proposed: bool,
+                        turn_scoped: bool) -> np.ndarray:
+        """What the fitted chooser reads of a later turn's two answers (conversation.CHOICE_FEATURES)."""
+        return choice_features(self._reading_vector(chat, previous), self._reading_vector(alone, previous),
+                               chat_proposed, turn_scoped)
+
+    def _reading_vector(self, r: Result, previous: Query | None) -> np.ndarray:
+        report = self.index.reports[r.answer.doc_id] if r.answer else None
+        fits = report is not None and previous is not None and report_prior(report, previous) > 0
+        return reading_vector(not r.abstained, r.confidence, fits, bool(r.scope_missing))
 
     def _item_turn(self, asked: str, n: int, earlier: list[str], warnings: list[str], k: int, filters: Filters,
                    params: SearchParams | None, today: datetime.date | None) -> Result | None:

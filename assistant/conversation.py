@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
+
 from .lexicon import NATIONAL, YEAR, cn_number, region_forms
 from .query import Query, understand
+from .reader.model import LinearModel, shipped
 
 # a turn that leans on the one before: 那…呢, 还有…, 换成…, or a bare ending in 呢
 _LEANS = re.compile(r"^(?:那么?|还有|再看看?|换成|改成|如果是|同样地?|对于)|呢[？?！!。\s]*$")
@@ -22,10 +25,14 @@ _DETAIL = re.compile(r"^(?:那么?)?(?:具体|详细|展开|都|主要)?(?:有�
 _WH_TAIL = re.compile(r"(?:是|为|有)?(?:多少|几[个项家所条名位次倍年天]?|哪些|什么|哪个|怎样|如何)[^，。？]*[？?]*$")
 
 
-def scope_prefix(query: Query) -> str:
+def scope_prefix(query: Query, event: bool = False) -> str:
     """2025年四川 / 2021年国务院政府工作报告 / 深圳 — the report a standalone question names, in few words
-    (a long name like 广西壮族自治区 would pull the report's title page up)."""
+    (a long name like 广西壮族自治区 would pull the report's title page up). With `event`, the years are when
+    something happened (四川2024年, 全国2024年: told in the next year's report)."""
     years = "、".join(f"{y}年" for y in query.years)
+    if event:
+        country = NATIONAL if "政府工作报告" in query.text else ""
+        return ("、".join(query.regions) or country) + years
     if query.national:
         return f"{years}国务院政府工作报告"
     if not query.regions and "政府工作报告" in query.text:  # "2025年政府工作报告…": the State Council's
@@ -47,7 +54,8 @@ def topic_of(query: Query) -> str:
 # words that say how a thing is measured or which figure of it is asked, not what the thing is: a turn made of
 # them alone (实际增长了多少？) asks about the thing the chat was about
 _MEASURE_ONLY = frozenset("增长 实际 实际上 完成 目标 预期 规模 总量 总额 比重 占比 增速 速度 数量 达到 提高 下降 降低 "
-                          "情况 同比 上年 比上年 多 了 定 定了 这个 这个数 这项 它 该 比".split())
+                          "情况 同比 上年 比上年 多 了 定 定了 这个 这个数 这项 它 该 比 增 增了 涨 涨了 增幅 涨幅 "
+                          "增长率".split())
 
 
 def subject_of(query: Query) -> str:
@@ -108,9 +116,9 @@ def in_light_of(question: str, previous: Query | None, today: dt.date | None = N
     leans = is_follow_up(body, query, previous)
     if not leans and not (force and query.has_content):
         return question
-    years = query.years or clause_years or previous.years
+    years, event = chat_years(query, clause_years, previous)
     regions = query.regions or clause_regions or previous.regions
-    scope = scope_prefix(previous.scoped(years=years, regions=regions))
+    scope = scope_prefix(previous.scoped(years=years, regions=regions), event)
     if not leans:  # a question of its own, in the chat's scope where it names none
         if (query.years or clause_years) and (query.regions or clause_regions):
             return question
@@ -131,6 +139,35 @@ def in_light_of(question: str, previous: Query | None, today: dt.date | None = N
         tail = _WH_TAIL.search(topic_of(previous))
         return f"{scope} {asked}{tail.group(0) if tail else '是多少？'}".strip()
     return f"{scope} {topic_of(previous)}".strip()
+
+
+def report_years(query: Query) -> tuple[int, ...]:
+    """The years of the reports a question reads: an event of 2024 (河南2024年粮食总产量) is told in the 2025 report,
+    unless that report is delivered after the day the question is asked."""
+    if not query.event_year:
+        return query.years
+    now = (query.asked_on or dt.date.today()).year
+    return tuple(y + 1 if y + 1 <= now else y for y in query.years)
+
+
+def reviews_chat_report(query: Query, previous: Query) -> bool:
+    """A result of the year before the chat's report (24年实际增了多少 in a chat on the 2025 report): asked of that
+    report's review of the year."""
+    chat = report_years(previous)
+    return (query.asked_kind == "result" and not query.names_report and bool(query.years) and bool(chat)
+            and all(y + 1 in chat for y in query.years))
+
+
+def chat_years(query: Query, clause_years: tuple[int, ...], previous: Query) -> tuple[tuple[int, ...], bool]:
+    """The years a later turn asks about, and whether they are when something happened (not a report's year). A
+    turn about the same kind of thing as an event question before it asks about events too; a target after one
+    (城镇新增就业目标 after 河南2024年粮食总产量) is in the report that reviews the event's year."""
+    like_previous = previous.event_year and query.asked_kind != "target"
+    if clause_years:  # 按2025年的报告
+        return clause_years, False
+    if query.years:
+        return query.years, like_previous or reviews_chat_report(query, previous)
+    return (previous.years, True) if like_previous else (report_years(previous), False)
 
 
 def standalone(question: str, previous: Query | None, today: dt.date | None = None) -> str:
@@ -154,6 +191,44 @@ def readings(question: str, history: list[str] | None, today: dt.date | None = N
     in_chat = in_light_of(question, previous, today)
     leans = standalone(question, previous, today) != question
     return question, in_chat, leans or (in_chat != question and not names_its_scope(understand(question, today)))
+
+
+# what decides between the two readings of a later turn: each reading's answer (answered, the reader's probability,
+# whether its report is the one the chat was about, whether the reading names a report the index lacks), the
+# difference of the two, plus what the wording says (the chat's reading proposed; the turn names a year or region)
+READING_FEATURES = ("answered", "prob", "in_chat_scope", "scope_missing")
+CHOICE_FEATURES = (*(f"d_{n}" for n in READING_FEATURES), "chat_proposed", "turn_scoped")
+
+
+def reading_vector(answered: bool, prob: float, in_chat_scope: bool, scope_missing: bool) -> np.ndarray:
+    return np.array([answered, prob, in_chat_scope and answered, scope_missing], dtype=np.float64)
+
+
+def choice_features(chat: np.ndarray, alone: np.ndarray, chat_proposed: bool, turn_scoped: bool) -> np.ndarray:
+    return np.concatenate([chat - alone, [float(chat_proposed), float(turn_scoped)]])
+
+
+def choice_model() -> LinearModel:
+    """P(the chat's reading is the right one), fitted on chats by eval/fit_chat.py (assistant/data/reader_chat.json)."""
+    return shipped("chat", CHOICE_FEATURES)
+
+
+def chat_wins_anyway(model: LinearModel, chat: np.ndarray, chat_proposed: bool, turn_scoped: bool) -> float | None:
+    """The chooser's probability for the chat's reading against the best answer the turn alone could get (every
+    reading feature lies in [0, 1]; the worst for the chat is each at the end its weight disfavours), when even
+    that is above the threshold: the turn alone need not be asked. Else None."""
+    n = len(READING_FEATURES)
+    worst = np.where(model.coef[:n] / model.scale[:n] > 0, 1.0, 0.0)
+    p = float(model.prob(choice_features(chat, worst, chat_proposed, turn_scoped))[0])
+    return p if p >= model.threshold else None
+
+
+def turn_scoped(question: str, today: dt.date | None = None) -> bool:
+    """The turn names a report of its own: a year and a region, or the State Council's report (in the question or
+    a trailing 看2026年的报告)."""
+    body, years, regions = scope_clauses(question, today)
+    query = understand(body, today)
+    return names_its_scope(query.scoped(years=query.years or years, regions=query.regions or regions))
 
 
 _ITEM_REF = re.compile(r"^(?:那么?)?(?:第\s*([一二三四五六七八九十两]{1,3}|\d{1,2})|(最后|末))\s*(?:一)?(?:个|项|条|点|方面|件)"

@@ -252,9 +252,10 @@ def _opens_with_year(text: str) -> bool:
     return bool(re.match(rf"^(?:在|请问|关于)?(?:{YEAR}|[一二〇零○]{{4}})年", text))
 
 
-# 全国 as the measure a place is compared with (创全国纪录, 居全国前列, 占全国的比重), not the country asked about
-_AGAINST_COUNTRY = re.compile(r"(?<=[占居列比于])全国"
-                              r"|全国(?=(?:新)?纪录|第[一二三四五六七八九十\d]|前列|首[个家位创]|领先|平均|之最|排名)")
+# 全国 as the measure a place is compared with (创全国纪录, 居全国前列, 占全国的比重, 在全国排第几) or part of a name (全国重点
+# 实验室, 全国百强县), not the country asked about
+_AGAINST_COUNTRY = re.compile(r"(?<=[占居列比于在排])全国"
+                              r"|全国(?=(?:新)?纪录|第[一二三四五六七八九十\d]|前列|首[个家位创]|领先|平均|之最|排名?|百强|重点实验室)")
 
 
 def _without_comparisons(text: str) -> str:

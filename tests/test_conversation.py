@@ -5,10 +5,21 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.conversation import item_reference, readings, resolve, scope_clauses
+from assistant.conversation import (
+    CHOICE_FEATURES,
+    chat_wins_anyway,
+    choice_features,
+    choice_model,
+    item_reference,
+    reading_vector,
+    readings,
+    resolve,
+    scope_clauses,
+)
 from assistant.evaluate import as_understood
 from assistant.query import everyday_to_report, understand
 from assistant.reader.lists import asked_count, best_list, enumerations, target_clauses
@@ -261,19 +272,63 @@ def test_a_list_under_the_named_heading_does_not_answer_a_question_about_somethi
     (["2017年国务院政府工作报告的CPI目标是多少？"], "2013年那份报告里呢？",
      "2013年国务院政府工作报告 居民消费价格目标是多少？", True),
     # the turn asks in its own words: the figure asked before is not added to it
-    (["安徽2024年城镇新增就业多少人"], "那调查失业率平均是多少", "2024年安徽 调查失业率平均是多少", True),
+    (["安徽2024年城镇新增就业多少人"], "那调查失业率平均是多少", "安徽2024年 调查失业率平均是多少", True),
+    # years: an event question's year stays an event's; a target after it is in the report reviewing that year;
+    # a result of the year before the chat's report is that report's review
+    (["河南2024年粮食总产量多少斤"], "城镇新增就业多少人", "河南2024年 城镇新增就业多少人", True),
+    (["河南2024年粮食总产量多少斤"], "城镇新增就业目标多少人", "2025年河南 城镇新增就业目标多少人", True),
+    (["湖南2025年生产总值目标定的多少"], "24年实际增了多少？", "湖南2024年 生产总值实际增了多少？", True),
+    (["2025年政府工作报告赤字率是多少？"], "2024年实际增长了多少", "全国2024年 赤字率实际增长了多少", True),
+    (["宁夏2026年GDP增长目标是多少"], "2025年的呢", "2025年宁夏 生产总值增长目标是多少", True),
     # a question of its own that names no report: the chat's scope is proposed
     (["2013年政府工作报告提出财政赤字多少？"], "其中中央财政赤字是多少", "2013年政府工作报告 其中中央财政赤字是多少", True),
     # one naming only its region takes the chat's year first; read alone it wins when answered clearly better
     (["2013年政府工作报告提出财政赤字多少？"], "深圳高新区综合排名第几？", "2013年深圳 高新区综合排名第几？", True),
     ([ZJ], "吉林2025年粮食产量目标是多少？", "吉林2025年粮食产量目标是多少？", False),  # names its own scope
     # a turn naming only a measure, or pointing back (这个, 它), asks about the chat's subject
-    (["河南2025年经济增长目标是多少？"], "实际上2024年增长了多少？", "2024年河南 生产总值实际上增长了多少？", True),
-    (["河南2025年经济总量是多少？"], "这个比上年增长了多少？", "2025年河南 生产总值比上年增长了多少？", True),
+    (["河南2025年经济增长目标是多少？"], "实际上2024年增长了多少？", "河南2024年 生产总值实际上增长了多少？", True),
+    (["河南2025年经济总量是多少？"], "这个比上年增长了多少？", "河南2025年 生产总值比上年增长了多少？", True),
     (["2025年政府工作报告提出的赤字率是多少？"], "它比上年提高了多少？", "2025年政府工作报告 赤字率比上年提高了多少？", True),
 ])
 def test_every_later_turn_is_read_alone_and_in_the_light_of_the_chat(history, question, in_chat, leans):
     assert readings(question, history, TODAY) == (question, in_chat, leans)
+
+
+@pytest.mark.parametrize("question, regions", [
+    ("新能源汽车产量排全国第几", ()), ("粮食总产量在全国排第几？", ()), ("全国重点实验室有多少家", ()),
+    ("在全国百强县里有几个", ()), ("全国粮食产量是多少", ("全国",)), ("湖北获得国家科技奖励多少项，全国排第几？", ("湖北",)),
+])
+def test_the_country_a_place_is_ranked_against_is_not_the_report_asked(question, regions):
+    assert understand(question, TODAY).regions == regions
+
+
+def test_the_choice_between_two_readings_compares_their_answers():
+    chat = reading_vector(answered=True, prob=0.8, in_chat_scope=True, scope_missing=False)
+    alone = reading_vector(answered=True, prob=0.9, in_chat_scope=False, scope_missing=False)
+    assert choice_features(chat, alone, chat_proposed=True, turn_scoped=False).tolist() == pytest.approx(
+        [0.0, -0.1, 1.0, 0.0, 1.0, 0.0])
+    assert reading_vector(False, 0.4, True, True).tolist() == [0.0, 0.4, 0.0, 1.0]  # unanswered: in no scope
+    model = choice_model()
+    assert model.names == CHOICE_FEATURES and model.about["fitted_by"] == "eval/fit_chat.py"
+    # a reading answered in the chat's report beats one answered elsewhere with the same confidence
+    assert model.prob(choice_features(chat, reading_vector(True, 0.8, False, False), True, False))[0] > 0.5
+    # a chat reading naming a report the index lacks loses to the turn answered alone
+    assert model.prob(choice_features(reading_vector(False, 0.0, False, True), alone, True, False))[0] < 0.5
+
+
+def test_the_turn_alone_is_not_asked_only_when_no_answer_of_it_could_win():
+    import itertools
+
+    model = choice_model()
+    values = list(itertools.product([0.0, 1.0], [0.0, 0.3, 0.7, 1.0], [0.0, 1.0], [0.0, 1.0]))
+    skipped = 0
+    for chat, proposed, scoped in itertools.product(values, [False, True], [False, True]):
+        sure = chat_wins_anyway(model, np.array(chat), proposed, scoped)
+        if sure is not None:
+            skipped += 1
+            for alone in values:  # whatever the turn alone would have got, the chat's reading would have won
+                assert model.prob(choice_features(np.array(chat), np.array(alone), proposed, scoped))[0] >= sure
+    assert skipped  # some answers of the chat's reading are sure enough
 
 
 def test_scope_clauses_are_split_off():
@@ -292,7 +347,7 @@ def test_a_later_turn_is_answered_by_the_reading_answered_better(chat_index):
     assert r.understood_as == "2025年四川 地区生产总值增长目标是多少？" and r.answer.span == "5.5%以上"
     assert r.to_dict()["confidence"] == round(r.confidence, 4) > 0
     other = r.to_dict()["other_reading"]
-    assert other == {"understood_as": "四川呢？按2025年的报告", "confidence": None}  # answered: the other is not asked
+    assert other == {"understood_as": "四川呢？按2025年的报告", "confidence": None}  # alone it asks nothing
 
 
 def test_a_proposed_reading_that_leads_nowhere_loses_to_the_turn_read_alone(chat_index):
