@@ -151,11 +151,12 @@ def report_years(query: Query) -> tuple[int, ...]:
 
 
 def reviews_chat_report(query: Query, previous: Query) -> bool:
-    """A result of the year before the chat's report (24年实际增了多少 in a chat on the 2025 report): asked of that
-    report's review of the year."""
+    """A figure of the year before the chat's report (24年实际增了多少, 去年实际增长多少, 2009年国内生产总值达到多少
+    in a chat on the 2010 report), asked with words of its own and not as a target or of a named report: the one
+    that report's review gives."""
     chat = report_years(previous)
-    return (query.asked_kind == "result" and not query.names_report and bool(query.years) and bool(chat)
-            and all(y + 1 in chat for y in query.years))
+    return (query.asked_kind != "target" and "报告" not in query.text and bool(query.content_terms)
+            and bool(query.years) and bool(chat) and all(y + 1 in chat for y in query.years))
 
 
 def chat_years(query: Query, clause_years: tuple[int, ...], previous: Query) -> tuple[tuple[int, ...], bool]:

@@ -280,6 +280,8 @@ def test_a_list_under_the_named_heading_does_not_answer_a_question_about_somethi
     (["湖南2025年生产总值目标定的多少"], "24年实际增了多少？", "湖南2024年 生产总值实际增了多少？", True),
     (["2025年政府工作报告赤字率是多少？"], "2024年实际增长了多少", "全国2024年 赤字率实际增长了多少", True),
     (["宁夏2026年GDP增长目标是多少"], "2025年的呢", "2025年宁夏 生产总值增长目标是多少", True),
+    (["辽宁2026年报告里经济增长目标"], "去年实际增长多少", "辽宁2025年 生产总值实际增长多少", True),
+    (["2010年政府工作报告GDP增长目标"], "2009年国内生产总值达到多少", "全国2009年 国内生产总值达到多少", True),
     # a question of its own that names no report: the chat's scope is proposed
     (["2013年政府工作报告提出财政赤字多少？"], "其中中央财政赤字是多少", "2013年政府工作报告 其中中央财政赤字是多少", True),
     # one naming only its region takes the chat's year first; read alone it wins when answered clearly better
