@@ -48,7 +48,7 @@ def topic_of(query: Query) -> str:
             text = text.replace(form, "")
     text = re.sub(rf"{YEAR}\s*年?度?|今年|去年|明年|前年", "", text)
     text = re.sub(r"(?:国务院)?政府工作报告|人民政府|报告", "", text)
-    return re.sub(r"^[\s的中里，,、提出说]+", "", text).strip() or query.text
+    return re.sub(r"^(?:那么?)?[\s的中里，,、提出说]+", "", text).strip() or query.text
 
 
 # words that say how a thing is measured or which figure of it is asked, not what the thing is: a turn made of
