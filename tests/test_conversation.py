@@ -305,6 +305,14 @@ def test_the_country_a_place_is_ranked_against_is_not_the_report_asked(question,
     assert understand(question, TODAY).regions == regions
 
 
+@pytest.mark.parametrize("question, wants_list", [
+    ("湖南2026年政府工作报告重点抓好的十个方面工作分别是什么", True), ("三大攻坚战各是什么", True),
+    ("浙江和江苏的增长目标分别是多少", False), ("赤字率是什么", False),
+])
+def test_asking_what_each_of_several_things_is_asks_for_a_list(question, wants_list):
+    assert understand(question, TODAY).wants_list is wants_list
+
+
 def test_the_choice_between_two_readings_compares_their_answers():
     chat = reading_vector(answered=True, prob=0.8, in_chat_scope=True, scope_missing=False)
     alone = reading_vector(answered=True, prob=0.9, in_chat_scope=False, scope_missing=False)
