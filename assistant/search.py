@@ -104,8 +104,10 @@ def with_index_regions(index: IndexData, query: Query) -> Query:
         cities()[r] if r not in held and r in cities() and cities()[r] in reported and not names_own_report(r, query.text)
         else r for r in query.regions))
     if not regions and NATIONAL in held and (re.search(r"(?<![省市区])政府工作报告", query.text) or query.relative) \
-            and not re.search(r"各省|各地|省份|省区市|地方|全省|全市|我省|我市", query.text):
-        regions = (NATIONAL,)  # "2025年政府工作报告", "今年GDP目标" without a region: the State Council's
+            and not re.search(r"各省|各地|省份|省区市|地方(?!政府(?:专项)?债|财政|债)|全省|全市|我省|我市", query.text):
+        # "2025年政府工作报告", "今年GDP目标" without a region: the State Council's (地方政府专项债券 and 地方财政赤字
+        # are figures of its report, not a question about the provinces)
+        regions = (NATIONAL,)
     return query if regions == query.regions else query.scoped(regions=regions)
 
 

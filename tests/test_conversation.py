@@ -400,3 +400,15 @@ def test_an_item_of_the_previous_list_answer_is_asked_about(chat_index):
     assert "提振消费" in r.answer.sentence
     r = chat_index.ask("第五个呢？", history=[listed], today=TODAY)
     assert r.abstained and r.warnings[-1] == "上一个回答没有第5项（共3项）"
+
+
+@pytest.mark.parametrize("question, regions", [
+    ("2021年政府工作报告 地方政府专项债券是多少", ("全国",)),  # a figure of the State Council's report
+    ("2021年政府工作报告提出的地方财政赤字是多少", ("全国",)),
+    ("2021年各地方政府工作报告的增长目标", ()),  # the provinces' reports
+])
+def test_a_report_named_without_a_region_is_the_state_councils_unless_the_provinces_are_asked(
+        chat_index, question, regions):
+    from assistant.search import with_index_regions
+
+    assert with_index_regions(chat_index.index, understand(question, TODAY)).regions == regions
