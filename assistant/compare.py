@@ -177,7 +177,7 @@ def answer_in(assistant, query: Query, report: Report, by: str, qvec, wanted: st
             query.qtype == "number" and not measure_fits(a.span, query.text)):
         base.reason = f"找到的「{a.span}」不是所问指标的数值"  # a year, or an amount where a rate is asked
         return base
-    kind = sentence_kind(a.sentence, a.section)
+    kind = sentence_kind(a.sentence, a.section, report.year)
     if wanted and kind and kind != wanted:  # one column holds one kind: 2024's result is no 2025 target
         base.reason = f"找到的数字是{KIND_ZH[kind]}，不是所问的{KIND_ZH[wanted]}"
         return base

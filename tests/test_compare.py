@@ -32,6 +32,10 @@ def test_target_or_result():
     assert sentence_kind("过去一年，国内生产总值增长5.2%") == "result"
     assert sentence_kind("城镇新增就业5.1万人", "一、2024年工作回顾") == "result"
     assert sentence_kind("城镇新增就业5万人", "二、2025年工作安排") == "target"
+    # a section naming a year: the report's own sets targets, an earlier one's reports results
+    assert sentence_kind("城镇新增就业115.8万人", "一、2025年主要工作和“十四五”发展成就 > （九）民生", 2026) == "result"
+    assert sentence_kind("城镇新增就业100万人以上", "三、2026年主要工作", 2026) == "target"
+    assert sentence_kind("城镇新增就业115.8万人", "三、2026年主要工作") is None  # the report's year unknown
 
 
 def test_compare_by_year_tells_targets_from_results(tmp_path, fake):

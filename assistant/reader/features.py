@@ -120,7 +120,7 @@ def sentence_features(asked: Asked, sentence: Sentence, source: Source) -> np.nd
     is_number = q.qtype == "number"
     fits = [n for n in numbers if _unit_fits(n, q) and measure_fits(n, q.text)]
     wanted = wanted_kind(q, source)
-    kind = sentence_kind(read, source.section) if is_number else None
+    kind = sentence_kind(read, source.section, source.year) if is_number else None
     heading = source.section.split(" > ")[0]
     spoken = years_spoken(read, source) if q.event_year else set()
     return np.array([
@@ -233,7 +233,7 @@ def years_spoken(read: str, source: Source) -> set[int]:
         y for m in CHINESE_YEAR.finditer(read) if (y := chinese_year(m.group(1)))}
     if named or source.year is None:
         return named
-    kind = sentence_kind(read, source.section)
+    kind = sentence_kind(read, source.section, source.year)
     return {source.year} if kind == "target" else {source.year - 1} if kind == "result" else set()
 
 
