@@ -70,10 +70,11 @@ _REFERENCE = re.compile(r"^(?:那么?)?(?:这个数字?|这个|这一数字?|这
 
 def with_subject(topic: str, query: Query, previous: Query) -> str:
     """The turn's own topic, led by the chat's subject when the turn names only a measure (实际增长了多少？ after
-    a question about 生产总值 -> 生产总值实际增长了多少？) or points back at it (这个比上年增长了多少？)."""
+    a question about 生产总值 -> 生产总值实际增长了多少？) or points back at it (这个比上年增长了多少？). A list of
+    measures (主要预期目标有哪些) is the report's whole list, not the subject's."""
     if _REFERENCE.match(topic):
         return _REFERENCE.sub(subject_of(previous), topic, count=1)
-    if query.content_terms and not subject_of(query):
+    if query.content_terms and not subject_of(query) and not query.wants_list:  # 主要预期目标有哪些: all of them
         return subject_of(previous) + topic
     return topic
 
