@@ -313,10 +313,12 @@ class Assistant:
         warnings = [f"问题说{count}项，这里列出的是{len(items)}项，可能不是所问的那一组"] if count and count != len(items) else []
         a_start, a_end = (s + span[0], s + span[1]) if span else (s, e)
         base = top.chunk.start  # chunk offsets -> report offsets
-        marks = [Highlight(max(0, i.start - base), min(len(top.chunk.text), i.end - base), "item")
-                 for i in items if i.end > base and i.start < top.chunk.end]
+        marks = item_marks(items, top.chunk)
         answer_mark = [] if items else [Highlight(a_start, a_end, "answer")]  # a list's answer is its items
         top.highlights = merge_highlights(top.highlights, [Highlight(s, e, "evidence"), *answer_mark, *marks])
+        for p in passages:  # an item under its own sub-heading is marked in that passage's card too
+            if p is not top and p.chunk.doc_id == top.chunk.doc_id and (own := item_marks(items, p.chunk)):
+                p.highlights = merge_highlights(p.highlights, own)
         answer = Answer(
             span=top.chunk.text[a_start:a_end], start=base + a_start, end=base + a_end,
             sentence=top.chunk.text[s:e], sentence_start=base + s, sentence_end=base + e,
@@ -369,6 +371,12 @@ class Assistant:
         rows = self.index.doc_rows.get(chunk.doc_id, [])
         same = [c for c in (self.index.chunks[r] for r in rows) if c.section.split(" > ")[0] == top]
         return min(c.start for c in same), max(c.end for c in same)
+
+
+def item_marks(items: list[Item], chunk: Chunk) -> list[Highlight]:
+    """The list items inside a passage, as highlights in its text (item offsets are report offsets)."""
+    return [Highlight(max(0, i.start - chunk.start), min(len(chunk.text), i.end - chunk.start), "item")
+            for i in items if i.end > chunk.start and i.start < chunk.end]
 
 
 def names_key(passage: Passage, key: str | None) -> bool:

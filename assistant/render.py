@@ -254,7 +254,7 @@ def answer_html(result: Result) -> str:
         top.report.page_label(a.sentence_start, a.sentence_end))
     cites = "<br>".join(citation_line(p) for p in result.passages)
     if a.items:
-        items = "".join(f"<li>{chat_text(i.text)}{cite(top.rank)}</li>" for i in a.items)
+        items = "".join(f"<li>{chat_text(i.text)}{cite(result.item_passage(i).rank)}</li>" for i in a.items)
         return f'根据{where}，共 {len(a.items)} 项：<ol class="items">{items}</ol>{warnings}{understood}' \
                f'<div class="cites">{cites}</div>'
     sentence = bold_span(a)

@@ -185,6 +185,13 @@ class Result:
             return None
         return next((p for p in self.passages if p.chunk.id == self.answer.chunk_id), None)
 
+    def item_passage(self, item) -> Passage | None:
+        """The passage a list item stands in (an item under a sub-heading far from the lead sentence has its
+        own), else the answer's."""
+        doc = self.answer.doc_id if self.answer else None
+        return next((p for p in self.passages if p.chunk.doc_id == doc and p.chunk.start <= item.start < p.chunk.end),
+                    self.cited_passage)
+
     def cited_answer(self) -> str:
         """The answer for people: 根据《title》（section）：sentence[n], with [n] the passage's rank."""
         p = self.cited_passage
@@ -197,7 +204,8 @@ class Result:
         where = f"《{p.report.shown_title}》" + parenthesised(
             p.chunk.section, p.report.page_label(self.answer.sentence_start, self.answer.sentence_end))
         if self.answer.items:
-            return f"根据{where}：\n" + "\n".join(f"{n}. {i.text}[{p.rank}]" for n, i in enumerate(self.answer.items, 1))
+            return f"根据{where}：\n" + "\n".join(f"{n}. {i.text}[{self.item_passage(i).rank}]"
+                                               for n, i in enumerate(self.answer.items, 1))
         verdict = f"{self.answer.verdict}。" if self.answer.verdict else ""
         return f"{verdict}根据{where}：{self.answer.sentence}[{p.rank}]"
 

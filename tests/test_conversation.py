@@ -413,3 +413,22 @@ def test_a_report_named_without_a_region_is_the_state_councils_unless_the_provin
     from assistant.search import with_index_regions
 
     assert with_index_regions(chat_index.index, understand(question, TODAY)).regions == regions
+
+
+def test_each_list_item_cites_the_passage_it_stands_in():
+    from assistant.reader.lists import Item
+    from assistant.render import answer_html
+    from assistant.types import Answer, Chunk, Passage, Report, Result
+
+    text = "重点抓好两个方面工作：\n（一）稳增长。\n（二）促改革。\n"
+    report = Report("r", "2026年湖南省政府工作报告", 2026, "湖南", None, "", "", text)
+    lead, second = text.index("重点"), text.index("（二）")
+    passages = [Passage(1, Chunk("c1", "r", text[:second], 0, second), report),
+                Passage(2, Chunk("c2", "r", text[second:], second, len(text)), report)]
+    items = [Item("（一）稳增长。", text.index("（一）"), second - 1), Item("（二）促改革。", second, len(text) - 1)]
+    answer = Answer(span=text[lead:11], start=lead, end=11, sentence=text[lead:11], sentence_start=lead,
+                    sentence_end=11, chunk_id="c1", doc_id="r", items=items)
+    result = Result("湖南2026年重点抓好的两个方面工作分别是什么", False, answer, passages)
+    assert [result.item_passage(i).rank for i in items] == [1, 2]
+    assert result.cited_answer().splitlines()[1:] == ["1. （一）稳增长。[1]", "2. （二）促改革。[2]"]
+    assert 'href="#passage-2"' in answer_html(result)
