@@ -80,6 +80,12 @@ QUESTION_SETS = {
                   "latest report, cities for their province); its failures were read since (tune data now).",
     "dev_lists2": "7 list questions on 河南/安徽 2025 and State Council 2017 with every item written down "
                   "(lists_complete), written before the list changes (tune data since).",
+    "dev_chats3": "8 chats on 湖南 2025/2026, 山西/宁夏 2025, 宁夏 2026 and State Council 2008/2015 (27 turns, 19 later "
+                  "ones), written before the reading chooser and the chat year rules (tune data since).",
+    "dev_chats4": "4 chats on 辽宁 2025/2026, 江西 2026 and State Council 2010 (15 turns, 11 later ones), written "
+                  "before the chooser was finished and run once before its failures were read (tune data since).",
+    "dev_lists3": "4 list questions on 湖南 2026, 山西 2025 and State Council 2015 with every item written down, "
+                  "written before the chooser (tune data since).",
 }
 BASELINE = f"rule cascade (previous release, {COMMIT})"
 METRICS = ["n", "hit@1", "hit@3", "hit@5", "hit@10", "mrr@10", "answer_accuracy", "highlight_coverage",
