@@ -22,7 +22,7 @@ from .conversation import (
     item_reference,
     last_topic,
     reading_vector,
-    readings,
+    readings_after,
     turn_scoped,
 )
 from .embedders import Embedder, make_embedder
@@ -162,18 +162,19 @@ class Assistant:
         earlier = [check_question(h)[0] for h in history or [] if h and str(h).strip()]
         if not earlier:
             return self._ask_reading(question, question, warnings, k, filters, params, qvec, today)
+        previous = last_topic(earlier, today)
         if (n := item_reference(question)) is not None:  # 第三个呢？ after a list answer: that item's details
-            listed = self._item_turn(question, n, earlier, warnings, k, filters, params, today)
+            listed = self._item_turn(question, n, previous, warnings, k, filters, params, today)
             if listed is not None:
                 return listed
-        alone, in_chat, chat_first = readings(question, earlier, today)
+        alone, in_chat, chat_first = readings_after(question, previous, today)
         if in_chat == alone:
             return self._ask_reading(question, question, warnings, k, filters, params, qvec, today)
         chat = self._ask_reading(question, in_chat, warnings, k, filters, params, None, today)
         if not understand(alone, today).has_content:  # 四川呢？ alone asks nothing
             chat.other_reading = {"understood_as": alone, "confidence": None}  # not asked
             return chat
-        previous, scoped, model = last_topic(earlier, today), turn_scoped(question, today), choice_model()
+        scoped, model = turn_scoped(question, today), choice_model()
         sure = chat_wins_anyway(model, self._reading_vector(chat, previous), chat_first, scoped)
         if sure is not None:  # whatever the turn alone would get, the chat's reading wins: it is not asked
             chat.other_reading = {"understood_as": alone, "confidence": None, "chat_reading_prob": round(sure, 4)}
@@ -196,11 +197,10 @@ class Assistant:
         fits = report is not None and previous is not None and report_prior(report, previous) > 0
         return reading_vector(not r.abstained, r.confidence, fits, bool(r.scope_missing))
 
-    def _item_turn(self, asked: str, n: int, earlier: list[str], warnings: list[str], k: int, filters: Filters,
+    def _item_turn(self, asked: str, n: int, previous: Query | None, warnings: list[str], k: int, filters: Filters,
                    params: SearchParams | None, today: datetime.date | None) -> Result | None:
         """The turn naming an item of the previous turn's list answer (第三个呢？): the previous question is
         answered again for its items and the item's details are asked. None when the previous turn asks no list."""
-        previous = last_topic(earlier, today)
         if previous is None or not previous.wants_list:
             return None
         before = self._ask_reading(previous.text, previous.text, [], k, filters, params, None, today)

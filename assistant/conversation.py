@@ -189,7 +189,11 @@ def readings(question: str, history: list[str] | None, today: dt.date | None = N
     two are equal when the chat adds nothing. The chat's reading is proposed when the wording leans on the
     chat (那四川呢？) or the turn does not say which report it asks about; which one is answered is decided by
     how well each is answered."""
-    previous = last_topic(history, today)
+    return readings_after(question, last_topic(history, today), today)
+
+
+def readings_after(question: str, previous: Query | None, today: dt.date | None = None) -> tuple[str, str, bool]:
+    """`readings` of a turn after the chat's topic so far (`last_topic` of its earlier turns)."""
     in_chat = in_light_of(question, previous, today)
     leans = standalone(question, previous, today) != question
     return question, in_chat, leans or (in_chat != question and not names_its_scope(understand(question, today)))

@@ -21,6 +21,7 @@ import argparse
 import datetime
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ sys.path.insert(0, str(ROOT / "eval"))
 from fit_reader import fit  # noqa: E402
 
 from assistant.api import Assistant  # noqa: E402
-from assistant.conversation import CHOICE_FEATURES, last_topic, readings, topic_of, turn_scoped  # noqa: E402
+from assistant.conversation import CHOICE_FEATURES, last_topic, readings_after, topic_of, turn_scoped  # noqa: E402
 from assistant.evaluate import as_understood, load_questions, score_item, split_of  # noqa: E402
 from assistant.query import understand  # noqa: E402
 from assistant.reader.model import shipped  # noqa: E402
@@ -41,7 +42,7 @@ from assistant.search import Filters  # noqa: E402
 STANDALONE = ["dev_corpus", "dev_shared", "dev_realistic", "dev_fresh", "dev_fresh2", "dev_fresh3", "dev_fresh4",
               "dev_fresh5", "dev_fresh6", "dev_fresh7", "dev_fresh8"]
 FITTED_CHATS = ["dev_chats", "dev_chats2", "dev_chats3", "dev_chats4"]
-HELD_OUT_CHATS: list[str] = []
+FITTING = ["made, tune halves", *FITTED_CHATS]
 OUT = ROOT / "assistant" / "data" / "reader_chat.json"
 
 
@@ -74,12 +75,13 @@ def real_chats(items: list[dict]) -> list[tuple[list[str], str, dict]]:
 def turn_row(a: Assistant, history: list[str], turn: str, item: dict) -> dict | None:
     """Both readings of one turn answered: the chooser's features, which reading is right, what the rule chose."""
     today = datetime.date.fromisoformat(item["today"]) if item.get("today") else None
-    alone, in_chat, chat_first = readings(turn, history, today)
+    previous = last_topic(history, today)
+    alone, in_chat, chat_first = readings_after(turn, previous, today)
     if alone == in_chat or not understand(alone, today).has_content:
         return None
     ask = lambda reading: a._ask_reading(turn, reading, [], 10, Filters(), None, None, today)  # noqa: E731
     chat, lone = ask(in_chat), ask(alone)
-    x = a.choice_features(chat, lone, last_topic(history, today), chat_first, turn_scoped(turn, today))
+    x = a.choice_features(chat, lone, previous, chat_first, turn_scoped(turn, today))
     chat_ok, lone_ok = (score_item(r.to_dict(), item)["answer_ok"] for r in (chat, lone))
     proposed, other = (chat, lone) if chat_first else (lone, chat)
     rule_chat = (proposed is chat) == (not proposed.abstained or other.abstained)
@@ -108,17 +110,26 @@ def right(rows: list[dict], choose_chat) -> int:
     return sum((r["chat_ok"] if choose_chat(r) else r["alone_ok"]) for r in rows)
 
 
+def chooses_chat(model, row: dict) -> bool:
+    return model.prob(row["x"])[0] >= model.threshold
+
+
 def report(name: str, rows: list[dict], model) -> None:
     rule = right(rows, lambda r: r["rule_chat"])
-    fitted = right(rows, lambda r: model.prob(r["x"])[0] >= model.threshold) if model else None
+    fitted = right(rows, lambda r: chooses_chat(model, r))
     either = sum(r["chat_ok"] or r["alone_ok"] for r in rows)
-    print(f"{name:28} turns {len(rows):4}  right: rule {rule:4}  fitted {fitted if fitted is not None else '-':>4}  "
+    print(f"{name:28} turns {len(rows):4}  right: rule {rule:4}  fitted {fitted:4}  "
           f"either reading {either:4}  chat always {right(rows, lambda r: True):4}  alone always "
           f"{right(rows, lambda r: False):4}")
 
 
+def informative(groups: dict[str, list[dict]], names: list[str]) -> list[dict]:
+    """The turns where exactly one reading is right: the only ones that say which reading to choose."""
+    return [r for name in names for r in groups[name] if r["chat_ok"] != r["alone_ok"]]
+
+
 def fitted(groups: dict[str, list[dict]], names: list[str], c: float):
-    rows = [r for name in names for r in groups[name] if r["chat_ok"] != r["alone_ok"]]
+    rows = informative(groups, names)
     x = np.vstack([r["x"] for r in rows])
     y = np.array([float(r["chat_ok"]) for r in rows])
     return fit(x, y, np.ones(len(y)), CHOICE_FEATURES, c)
@@ -140,26 +151,22 @@ def main() -> None:
     first = fitted(groups, ["made, tune halves"], args.c)
     first.save(OUT)
     shipped.cache_clear()
-    groups |= {name: rows_of(a, chained(a, load_questions(ROOT / "eval" / f"{name}.jsonl")))
-               for name in FITTED_CHATS + HELD_OUT_CHATS}
-    model = fitted(groups, ["made, tune halves", *FITTED_CHATS], args.c)
-    y = np.array([r["chat_ok"] for name in ("made, tune halves", *FITTED_CHATS) for r in groups[name]
-                  if r["chat_ok"] != r["alone_ok"]])
-    print(f"fitted on {len(y)} turns where one reading is right ({int(y.sum())} the chat's)")
+    groups |= {name: rows_of(a, chained(a, load_questions(ROOT / "eval" / f"{name}.jsonl"))) for name in FITTED_CHATS}
+    model = fitted(groups, FITTING, args.c)
+    rows = informative(groups, FITTING)
+    print(f"fitted on {len(rows)} turns where one reading is right ({sum(r['chat_ok'] for r in rows)} the chat's)")
     for n, w in zip(model.names, model.coef, strict=True):
         print(f"  {n:16} {w:+.3f}")
     print("fitted on:")
-    for name in ("made, tune halves", *FITTED_CHATS):
+    for name in FITTING:
         report(name, groups[name], model)
     print("held out:")
-    for name in ("made, test halves", *HELD_OUT_CHATS):
-        report(name, groups[name], model)
-    held = {name: right(groups[name], lambda r: model.prob(r["x"])[0] >= model.threshold)
-            for name in ("made, test halves", *HELD_OUT_CHATS)}
-    model = type(model)(model.names, model.mean, model.scale, model.coef, model.intercept, 0.5, {
+    held = groups["made, test halves"]
+    report("made, test halves", held, model)
+    model = replace(model, threshold=0.5, about={
         "fitted_by": "eval/fit_chat.py", "fitted_on": ["made chats (tune halves)", *FITTED_CHATS],
-        "turns": len(y), "c": args.c,
-        "held_out_right": {n: [held[n], len(groups[n])] for n in held}})
+        "turns": len(rows), "c": args.c,
+        "held_out_right": {"made, test halves": [right(held, lambda r: chooses_chat(model, r)), len(held)]}})
     model.save(OUT)
     print(f"wrote {OUT.relative_to(ROOT)}")
 
