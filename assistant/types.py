@@ -164,6 +164,48 @@ class Answer:
 
 
 @dataclass
+class Claim:
+    """One sentence of a generated answer and its check against the passages it cites (llm/verify.py)."""
+
+    text: str
+    cites: tuple[int, ...]  # ranks of the passages it cites
+    verified: bool
+    reason: str = ""  # why it was dropped, in Chinese; "" when verified
+    coverage: float | None = None  # share of its content words found in the cited passages
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "cites": list(self.cites), "verified": self.verified, "reason": self.reason,
+                "coverage": None if self.coverage is None else round(self.coverage, 4)}
+
+
+@dataclass
+class Generated:
+    """An LLM's answer to a question the reader answered, checked sentence by sentence. `used` is False when
+    the extractive answer is shown instead, with `fallback` saying why."""
+
+    model: str
+    reply: str
+    claims: list[Claim]
+    used: bool
+    fallback: str | None = None
+    seconds: float = 0.0  # the LLM's own time
+    check_ms: float = 0.0  # the check's time
+
+    @property
+    def kept(self) -> list[Claim]:
+        return [c for c in self.claims if c.verified]
+
+    @property
+    def dropped(self) -> list[Claim]:
+        return [c for c in self.claims if not c.verified]
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "used": self.used, "fallback": self.fallback, "reply": self.reply,
+                "claims": [c.to_dict() for c in self.claims], "seconds": round(self.seconds, 3),
+                "check_ms": round(self.check_ms, 3)}
+
+
+@dataclass
 class Result:
     question: str
     abstained: bool
@@ -177,6 +219,7 @@ class Result:
     confidence: float = 0.0  # the answer model's probability for the best sentence, refused or not
     # in a chat, the reading of the turn not answered: {"understood_as": …, "confidence": … (None: not asked)}
     other_reading: dict | None = None
+    generated: Generated | None = None  # an LLM's checked answer (--llm), None without one
 
     @property
     def cited_passage(self) -> Passage | None:
@@ -201,6 +244,15 @@ class Result:
             return f"{self.scope_missing}，无法回答这个问题。"
         if self.abstained or p is None:
             return "已索引的报告中没有找到能回答这个问题的内容。"
+        g = self.generated
+        if g is not None and g.used:
+            text = "".join(c.text + "".join(f"[{n}]" for n in c.cites) for c in g.kept)
+            note = f"\n（另有 {len(g.dropped)} 句未能在引用段落中核实，已略去）" if g.dropped else ""
+            return f"{text}\n（由大模型 {g.model} 生成，每句已与所引段落核对）{note}"
+        extractive = self.extractive_answer(p)
+        return extractive if g is None else f"{extractive}\n（未采用大模型的回答：{g.fallback}）"
+
+    def extractive_answer(self, p: Passage) -> str:
         where = f"《{p.report.shown_title}》" + parenthesised(
             p.chunk.section, p.report.page_label(self.answer.sentence_start, self.answer.sentence_end))
         if self.answer.items:
@@ -233,6 +285,7 @@ class Result:
             "understood_as": self.understood_as or self.question,
             "confidence": round(float(self.confidence), 4),
             "other_reading": self.other_reading,
+            "generated": None if self.generated is None else self.generated.to_dict(),
             "parts": [{"question": p.question, "abstained": p.abstained, "scope_missing": p.scope_missing,
                        "answer": p.answer_dict()} for p in self.parts],
             "evidence": None if self.evidence is None else {

@@ -86,6 +86,7 @@ def turn_record(question: str, result=None, error: str | None = None) -> dict:
         "items": [i.text for i in a.items] if a else [],
         "sentence": a.sentence if a else None, "title": cited.report.shown_title if cited else None,
         "rank": cited.rank if cited else None,
+        "generated": result.generated.to_dict() if result.generated else None,
         "passages": [{"rank": p.rank, "title": p.report.shown_title, "year": p.report.year, "section": p.chunk.section,
                       "chunk_id": p.chunk.id, "start": p.chunk.start, "end": p.chunk.end} for p in result.passages],
     }
@@ -106,11 +107,25 @@ def conversation_markdown(turns: list[dict]) -> str:
             lines += ["**答：**", "", *[f"{n}. {item} [{t['rank']}]" for n, item in enumerate(t["items"], 1)], ""]
         else:
             lines += [f"**答：** {t['span'] or t['sentence']}", "", f"> {t['sentence']} [{t['rank']}]", ""]
+        lines += generated_markdown(t.get("generated"))
         for p in t.get("passages", []):
             where = " · ".join(str(x) for x in (p["year"], p["section"]) if x)
             lines.append(f"[{p['rank']}] 《{p['title']}》 {where}（字符 {p['start']}–{p['end']}）")
         lines.append("")
     return "\n".join(lines)
+
+
+def generated_markdown(g: dict | None) -> list[str]:
+    """An LLM's answer in the export: the verified sentences with their [n], the dropped ones and why."""
+    if not g:
+        return []
+    if not g["used"]:
+        return [f"（未采用大模型的回答：{g['fallback']}）", ""]
+    lines = [f"**大模型（{g['model']}）的回答，逐句核对：**", ""]
+    for c in g["claims"]:
+        cites = "".join(f"[{n}]" for n in c["cites"])
+        lines.append(f"- ✓ {c['text']}{cites}" if c["verified"] else f"- ✗ ~~{c['text']}~~（{c['reason']}，已略去）")
+    return [*lines, ""]
 
 
 _feedback_lock = threading.Lock()
@@ -167,14 +182,16 @@ def compare_default(library: Library) -> str:
     return "历年政府工作报告提出的赤字率是多少？"
 
 
-def make_app(library: Library):
+def make_app(library: Library, llm=None):
+    """The page; `llm` (an llm.LLMClient) adds the switch 由大模型组织回答, off without one."""
     import gradio as gr
 
-    def respond(question, state, k, reports, year_from, year_to):
+    def respond(question, state, k, reports, year_from, year_to, use_llm=False):
         state = dict(state or EMPTY_CHAT)
         history, turns = list(state["history"]), list(state["turns"])
         if not question or not question.strip():
-            return "", history, gr.update(), None, state
+            yield "", history, gr.update(), None, state
+            return
         try:
             # the turns as understood stand alone, so the last few carry the whole chat's context
             earlier = [t.get("understood_as") or t["question"] for t in turns if not t.get("error")][-KEEP_TURNS:]
@@ -184,22 +201,33 @@ def make_app(library: Library):
                         {"role": "assistant", "content": f"⚠️ {chat_text(str(e))}"}]
             turns.append(turn_record(question, error=str(e)))
             state = {"history": history, "turns": turns, "passages": ""}
-            return "", history, "", None, state
-        history += [{"role": "user", "content": chat_text(question)},
-                    {"role": "assistant", "content": answer_html(result)}]
+            yield "", history, "", None, state
+            return
+        history.append({"role": "user", "content": chat_text(question)})
+        if llm is not None and use_llm:
+            for partial in generated_stream(result, llm):  # the reply as it streams, then the checked answer
+                yield "", [*history, {"role": "assistant", "content": partial}], passages_html(result), None, gr.skip()
+        history.append({"role": "assistant", "content": answer_html(result)})
         turns.append(turn_record(question, result))
         cards = passages_html(result)
-        return "", history, cards, result.to_dict(), {"history": history, "turns": turns, "passages": cards}
+        yield "", history, cards, result.to_dict(), {"history": history, "turns": turns, "passages": cards}
 
     def api_ask(question: str, k: int = 5, reports: list[str] | None = None,
-                year_from: int | None = None, year_to: int | None = None, history: list[str] | None = None) -> dict:
+                year_from: int | None = None, year_to: int | None = None, history: list[str] | None = None,
+                use_llm: bool = False) -> dict:
         """Ask a question; returns the same JSON as `assistant ask --json`. `history`: the chat's earlier
-        questions, oldest first, so a follow-up (那四川呢？) is understood (see understood_as). A bad argument
+        questions, oldest first, so a follow-up (那四川呢？) is understood (see understood_as). `use_llm`: the
+        server's LLM (serve --llm) writes the answer, each sentence checked (see generated). A bad argument
         is an error whose message says what to change (gradio_client raises it as AppError)."""
         try:
-            return ask(library, question, k, reports, year_from, year_to, history).to_dict()
+            result = ask(library, question, k, reports, year_from, year_to, history)
         except AssistantError as e:
             raise gr.Error(str(e), title="出错了", print_exception=False) from None
+        if use_llm and llm is not None:
+            from .llm import generate
+
+            result = generate(result, llm)
+        return result.to_dict()
 
     def restore(state):
         state = state or EMPTY_CHAT
@@ -308,8 +336,11 @@ def make_app(library: Library):
                     year_from = gr.Textbox(label="起始年份", placeholder="例如 2021", elem_id="year-from")
                     year_to = gr.Textbox(label="截止年份", placeholder="例如 2025", elem_id="year-to")
                 k = gr.Slider(1, 10, value=5, step=1, label="段落数")
+            # the switch exists only with an LLM server (serve --llm): without one the page is as before
+            use_llm = gr.Checkbox(True, label=f"由大模型（{llm.model if llm else ''}）组织回答，逐句与引用段落核对",
+                                  elem_id="use-llm", visible=llm is not None)
             last = gr.JSON(visible=False)
-            inputs = [box, saved, k, reports, year_from, year_to]
+            inputs = [box, saved, k, reports, year_from, year_to, use_llm]
             outputs = [box, chat, cards, last, saved]
             box.submit(respond, inputs, outputs, api_visibility="private")
             send.click(respond, inputs, outputs, api_visibility="private")
@@ -356,6 +387,25 @@ def make_app(library: Library):
     return app
 
 
+def generated_stream(result, llm):
+    """The chat's reply while the LLM writes (streamed where the server streams), then `result` with the checked
+    answer attached; a refused question is not sent to the LLM."""
+    from .llm import LLMError, asks_llm, attach, failed, reply_pieces
+
+    if not asks_llm(result):
+        return
+    started, reply = time.perf_counter(), ""
+    try:
+        for piece in reply_pieces(result, llm):
+            reply += piece
+            yield f'<span class="generating">大模型生成中（尚未核对）：</span>{chat_text(reply)}'
+    except LLMError as e:
+        failed(result, llm.model, str(e), time.perf_counter() - started)
+        return
+    yield '<span class="generating">正在逐句核对…</span>'
+    attach(result, reply, llm.model, time.perf_counter() - started)
+
+
 def warm_up(library: Library) -> None:
     """Ask one question in this process before anyone else does: the first question pays for the model's
     first call (and jieba's dictionary), not the first user. In process, so it works with --auth too."""
@@ -395,11 +445,11 @@ def _announcements():
 
 
 def serve(library: Library, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
-          block: bool = True, ready=None):
+          block: bool = True, ready=None, llm=None):
     """Start the page and API; `ready(url)` is called once the server answers (after the warm-up)."""
     from starlette.middleware import Middleware
 
-    app = make_app(library)
+    app = make_app(library, llm)
     warm_up(library)
     library.follow()
     app.queue(default_concurrency_limit=8)
