@@ -180,16 +180,19 @@ class Claim:
 
 @dataclass
 class Generated:
-    """An LLM's answer to a question the reader answered, checked sentence by sentence. `used` is False when
-    the extractive answer is shown instead, with `fallback` saying why."""
+    """An LLM's answer to a question the reader answered, checked sentence by sentence. `fallback` says why the
+    extractive answer is shown instead; None when the generated answer is used."""
 
     model: str
     reply: str
     claims: list[Claim]
-    used: bool
     fallback: str | None = None
     seconds: float = 0.0  # the LLM's own time
     check_ms: float = 0.0  # the check's time
+
+    @property
+    def used(self) -> bool:
+        return self.fallback is None
 
     @property
     def kept(self) -> list[Claim]:

@@ -205,8 +205,9 @@ def make_app(library: Library, llm=None):
             return
         history.append({"role": "user", "content": chat_text(question)})
         if llm is not None and use_llm:
+            streaming_cards = passages_html(result)
             for partial in generated_stream(result, llm):  # the reply as it streams, then the checked answer
-                yield "", [*history, {"role": "assistant", "content": partial}], passages_html(result), None, gr.skip()
+                yield "", [*history, {"role": "assistant", "content": partial}], streaming_cards, None, gr.skip()
         history.append({"role": "assistant", "content": answer_html(result)})
         turns.append(turn_record(question, result))
         cards = passages_html(result)
@@ -388,22 +389,12 @@ def make_app(library: Library, llm=None):
 
 
 def generated_stream(result, llm):
-    """The chat's reply while the LLM writes (streamed where the server streams), then `result` with the checked
-    answer attached; a refused question is not sent to the LLM."""
-    from .llm import LLMError, asks_llm, attach, failed, reply_pieces
+    """The chat's reply while the LLM writes (streamed where the server streams); once it ends, `result` has the
+    checked answer attached. A refused question is not sent to the LLM."""
+    from .llm import generate_streaming
 
-    if not asks_llm(result):
-        return
-    started, reply = time.perf_counter(), ""
-    try:
-        for piece in reply_pieces(result, llm):
-            reply += piece
-            yield f'<span class="generating">大模型生成中（尚未核对）：</span>{chat_text(reply)}'
-    except LLMError as e:
-        failed(result, llm.model, str(e), time.perf_counter() - started)
-        return
-    yield '<span class="generating">正在逐句核对…</span>'
-    attach(result, reply, llm.model, time.perf_counter() - started)
+    for reply in generate_streaming(result, llm):
+        yield f'<span class="generating">大模型生成中（尚未核对）：</span>{chat_text(reply)}'
 
 
 def warm_up(library: Library) -> None:

@@ -116,10 +116,9 @@ def main() -> None:
     print(f"  coverage alone: kept {alone['supported_kept']}/{len(test)}, dropped {alone['wrong_dropped']}/{len(test)}; "
           f"figures and titles alone (threshold 0): kept {none['supported_kept']}/{len(test)}, "
           f"dropped {none['wrong_dropped']}/{len(test)}")
-    missed = [r for r in test if verify(r["sentence"] + "[1]", [r["right"]], r["question"], CheckParams(best))[0].reason]
-    for r in missed[:8]:
-        print("  dropped though supported:", r["sentence"], "-",
-              verify(r["sentence"] + "[1]", [r["right"]], r["question"], CheckParams(best))[0].reason)
+    checks = [(r, verify(r["sentence"] + "[1]", [r["right"]], r["question"], CheckParams(best))[0]) for r in test]
+    for r, claim in [(r, c) for r, c in checks if c.reason][:8]:
+        print("  dropped though supported:", r["sentence"], "-", claim.reason)
     if args.write:
         OUT.write_text(json.dumps({
             "coverage_threshold": best, "fitted_by": "eval/fit_verify.py", "wrong_kept_cost": WRONG_KEPT_COST,

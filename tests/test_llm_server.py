@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant
-from assistant.llm import LLMClient, attach, generate, reply_pieces
+from assistant.llm import LLMClient, generate, generate_streaming
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.integration
@@ -83,7 +83,7 @@ def test_a_real_server_answers_and_its_reply_is_checked(llama_server, answered):
 
 def test_a_real_server_streams_and_the_streamed_reply_is_checked(llama_server, answered):
     client = LLMClient(llama_server, "smollm2", timeout=120, max_tokens=32)
-    pieces = list(reply_pieces(answered, client))
-    assert len(pieces) > 1
-    g = attach(answered, "".join(pieces), client.model, 0.0).generated
-    assert g.reply == "".join(pieces) and (g.used or g.fallback)
+    so_far = list(generate_streaming(answered, client))
+    assert len(so_far) > 1 and all(b.startswith(a) for a, b in zip(so_far, so_far[1:], strict=False))
+    g = answered.generated
+    assert g.reply == so_far[-1] and (g.used or g.fallback)

@@ -3,9 +3,9 @@ llama.cpp, Xinference). Every sentence it writes is checked against the passage 
 dropped and said so, and the extractive answer stands whenever the reply cannot be trusted. Nothing here is
 imported unless an LLM is asked for."""
 
-from .answer import asks_llm, attach, failed, generate, prompt, reply_pieces
+from .answer import asks_llm, attach, failed, generate, generate_streaming, prompt
 from .client import LLMClient, LLMError, client_from
 from .verify import CheckParams, verify
 
-__all__ = ["CheckParams", "LLMClient", "LLMError", "asks_llm", "attach", "client_from", "failed", "generate", "prompt",
-           "reply_pieces", "verify"]
+__all__ = ["CheckParams", "LLMClient", "LLMError", "asks_llm", "attach", "client_from", "failed", "generate",
+           "generate_streaming", "prompt", "verify"]

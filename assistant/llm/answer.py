@@ -37,26 +37,41 @@ def given_passages(result: Result) -> list[Passage]:
     return result.passages[:PASSAGES]
 
 
-def reply_pieces(result: Result, client: LLMClient) -> Iterator[str]:
-    """The reply as it streams; `result` is not changed (attach() checks the whole reply)."""
-    yield from client.stream(prompt(result.understood_as or result.question, given_passages(result)))
+def messages_for(result: Result) -> list[dict]:
+    return prompt(question_of(result), given_passages(result))
+
+
+def question_of(result: Result) -> str:
+    return result.understood_as or result.question
 
 
 def generate(result: Result, client: LLMClient) -> Result:
     """`result` with `generated` set: the model's reply, checked. A refused result is returned unchanged,
     without calling the model."""
+    for _ in generate_streaming(result, client, stream=False):
+        pass
+    return result
+
+
+def generate_streaming(result: Result, client: LLMClient, stream: bool = True) -> Iterator[str]:
+    """The reply so far, each time a piece arrives (one piece when not streamed), then `result.generated` set:
+    the checked reply, or the server's error with the extractive answer kept. A refused result gets nothing
+    and the model is not called."""
     if not asks_llm(result):
-        return result
-    started = time.perf_counter()
+        return
+    started, reply = time.perf_counter(), ""
     try:
-        reply = client.complete(prompt(result.understood_as or result.question, given_passages(result)))
+        for piece in client.stream(messages_for(result)) if stream else [client.complete(messages_for(result))]:
+            reply += piece
+            yield reply
     except LLMError as e:  # the extractive answer still stands, with the server's trouble said
-        return failed(result, client.model, str(e), time.perf_counter() - started)
-    return attach(result, reply, client.model, time.perf_counter() - started)
+        failed(result, client.model, str(e), time.perf_counter() - started)
+        return
+    attach(result, reply, client.model, time.perf_counter() - started)
 
 
 def failed(result: Result, model: str, error: str, seconds: float) -> Result:
-    result.generated = Generated(model, "", [], used=False, fallback=error, seconds=seconds)
+    result.generated = Generated(model, "", [], fallback=error, seconds=seconds)
     return result
 
 
@@ -66,10 +81,8 @@ def attach(result: Result, reply: str, model: str, seconds: float) -> Result:
     support is marked in its card."""
     started = time.perf_counter()
     shown = given_passages(result)
-    claims = verify(reply, shown, result.understood_as or result.question)
-    generated = Generated(model, reply, claims, used=False, seconds=seconds)
+    generated = Generated(model, reply, verify(reply, shown, question_of(result)), seconds=seconds)
     generated.fallback = fallback_reason(result, generated)
-    generated.used = generated.fallback is None
     if generated.used:
         for claim in generated.kept:
             for p, s, e in claim_support(claim, shown):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ..lexicon import cn_number, fillers
+from ..lexicon import CN_NUMBER, cn_number, fillers
 from ..normalise import fold, to_simplified
 from ..types import Claim, Passage
 
@@ -29,10 +29,9 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]*")
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.、)）]|[（(]\d{1,2}[)）]|#+)\s*")
 _MARKUP = re.compile(r"\*\*|__|`")
 _TITLE = re.compile(r"《([^》]{1,60})》")
-_CN_DIGIT, _CN_MAGNITUDE = "零〇○一二两三四五六七八九", "十百千万亿"
+_CN_MAGNITUDE = "十百千万亿"
 _FIGURE = re.compile(
-    r"(?P<pct>百分之)?"
-    r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?|[零〇○一二两三四五六七八九十百千万亿]+(?:点[零〇○一二三四五六七八九]+)?)"
+    rf"(?P<pct>百分之)?(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|{CN_NUMBER.pattern})"
     r"(?P<scale>万亿|亿|万|千)?\s*(?P<after>%|‰|个百分点|百分点)?"
 )
 _CN_UNIT_AFTER = re.compile(r"[年月日号个项家所名位倍岁天户座条次批类种万亿元吨人%]")
@@ -103,17 +102,15 @@ def figures(text: str) -> set[tuple[float, str]]:
             if value is None:
                 continue
         value *= _SCALE.get(scale, 1.0)
-        kind = "%" if (m.group("pct") or after in ("%",)) else ("pp" if "百分点" in after else after)
+        kind = "%" if (m.group("pct") or after == "%") else ("pp" if "百分点" in after else after)
         found.add((round(value, 6), kind))
     return found
 
 
 def _counts_as_figure(num: str, following: str, marked: bool) -> bool:
-    digits = sum(c in _CN_DIGIT for c in num)
-    if not digits:
+    if all(c in _CN_MAGNITUDE or c == "点" for c in num):  # 百, 千万: a magnitude with no digit
         return False
-    magnitude = any(c in _CN_MAGNITUDE for c in num)
-    return magnitude or len(num) >= 2 or marked or bool(_CN_UNIT_AFTER.match(following))
+    return any(c in _CN_MAGNITUDE for c in num) or len(num) >= 2 or marked or bool(_CN_UNIT_AFTER.match(following))
 
 
 def titles(text: str) -> list[str]:
@@ -146,9 +143,8 @@ def coverage(words: list[str], support: str) -> float:
 
 @dataclass
 class Support:
-    """What a cited passage offers a claim: its text as compared, and the figures and titles it holds."""
+    """What a cited passage offers a claim: its text as compared and the figures it holds."""
 
-    rank: int
     text: str
     figures: set
     frame: str  # title, year and section: figures and titles allowed, not content
@@ -157,7 +153,7 @@ class Support:
     def of(cls, p: Passage) -> Support:
         text = plain(p.report.plain(p.chunk.text), simplify=False)
         frame = plain(p.report.plain(f"{p.report.title} {p.report.year or ''}年 {p.chunk.section}"), simplify=False)
-        return cls(p.rank, text, figures(text) | figures(frame), frame)
+        return cls(text, figures(text) | figures(frame), frame)
 
 
 def check_claim(text: str, cites: tuple[int, ...], supports: dict[int, Support], allowed: set,
@@ -220,15 +216,11 @@ def claim_support(claim: Claim, passages: list[Passage]) -> list[tuple[Passage, 
         if p.rank not in claim.cites:
             continue
         text = p.report.plain(p.chunk.text)
-        spans = sentence_spans(text, 0, len(text))
-        best = max(spans, key=lambda se: coverage(words, folded_slice(text, se)), default=None)
-        if best is not None and coverage(words, folded_slice(text, best)) > 0:
-            marks.append((p, best[0], best[1]))
+        scored = [(coverage(words, plain(text[s:e], simplify=False)), s, e) for s, e in sentence_spans(text, 0, len(text))]
+        share, s, e = max(scored, key=lambda x: x[0], default=(0.0, 0, 0))
+        if share > 0:
+            marks.append((p, s, e))
     return marks
-
-
-def folded_slice(text: str, span: tuple[int, int]) -> str:
-    return plain(text[span[0]:span[1]], simplify=False)
 
 
 def asked_figures_in(span: str, kept: list[Claim]) -> bool:
