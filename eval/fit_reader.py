@@ -19,6 +19,7 @@ import json
 import sys
 import time
 import zlib
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -258,6 +259,41 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: 
     return LinearModel(names, mean, scale, theta[:-1], float(theta[-1]))
 
 
+def fit_choice(xs: list[np.ndarray], best: list[np.ndarray], weights: list[float], names: tuple[str, ...],
+               c: float) -> LinearModel:
+    """A conditional logit over each sentence's candidate spans: P(candidate j) = softmax over the sentence's
+    candidates of ((x_j - mean) / scale) · coef, fitted to put the probability on the candidates with the best
+    F1 (-log of their summed probability per sentence, + |coef|^2 / 2c). The candidates compete with each other, as
+    they do at run time (the argmax is kept), instead of each being judged alone against every other sentence's."""
+    from scipy.optimize import minimize
+
+    kept = [(g, b.astype(bool), w) for g, b, w in zip(xs, best, weights, strict=True) if b.any()]
+    x = np.vstack([g for g, _, _ in kept])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z, b = (x - mean) / scale, np.concatenate([b for _, b, _ in kept])
+    w = np.array([w for _, _, w in kept])
+    starts = np.cumsum([0] + [len(g) for g, _, _ in kept[:-1]])
+    owner = np.repeat(np.arange(len(kept)), [len(g) for g, _, _ in kept])
+
+    def log_sums(m: np.ndarray) -> np.ndarray:  # log Σ exp(m) within each sentence (-inf entries allowed)
+        top = np.maximum.reduceat(m, starts)
+        top = np.where(np.isfinite(top), top, 0.0)
+        return top + np.log(np.add.reduceat(np.exp(m - top[owner]), starts))
+
+    def loss(coef: np.ndarray) -> tuple[float, np.ndarray]:
+        m = z @ coef
+        on_best = np.where(b, m, -np.inf)
+        every, good = log_sums(m), log_sums(on_best)
+        p, q = np.exp(m - every[owner]), np.exp(on_best - good[owner])
+        return float(w @ (every - good) + coef @ coef / (2 * c)), z.T @ (w[owner] * (p - q)) + coef / c
+
+    bounds = [(0.0, None) if SIGNS.get(n) == 1 else (None, 0.0) if SIGNS.get(n) == -1 else (None, None) for n in names]
+    coef = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", bounds=bounds,
+                    options={"maxiter": 5000}).x
+    return LinearModel(names, mean, scale, coef, 0.0)
+
+
 def weight(g: Group) -> float:
     return OWN_WEIGHT if g.split != "train" else 1.0
 
@@ -338,11 +374,15 @@ def _share(a: float, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
-def span_data(model: LinearModel, groups: list[Group]) -> tuple[np.ndarray, np.ndarray, list[tuple[list, list[float]]]]:
-    """Candidate spans of every answering sentence: features, labels (the best candidate by CMRC F1, and any as
-    good), and per sentence (candidates, their F1) for scoring."""
-    xs, ys, per = [], [], []
+def span_data(model: LinearModel, groups: list[Group]) -> list[tuple[np.ndarray, np.ndarray, list[float], float]]:
+    """The candidate spans of every answering sentence: (their features, which have the sentence's best CMRC F1
+    when it is at least 0.5, each one's F1, the sentence's weight in the fit)."""
+    out = []
+    squad = Counter(g.dataset for g in groups if g.split == "train" and g.answerable)
     for g in groups:
+        # each SQuAD set counts as much as the other, whatever its size: their annotators mark answers of different
+        # lengths (CMRC2018 trial: median 19 characters; DRCD: 4), and neither convention should win by its size
+        w = weight(g) * (sum(squad.values()) / len(squad) / squad[g.dataset] if g.dataset in squad else 1.0)
         probs = model.prob(g.x)
         for (_, s), label, p in zip(g.sentences, g.y, probs, strict=True):
             if not label:
@@ -350,19 +390,14 @@ def span_data(model: LinearModel, groups: list[Group]) -> tuple[np.ndarray, np.n
             spans, x = span_rows(g.asked, s, float(p))
             f1 = [span_f1(s.text[sp.start : sp.end], g.answers) for sp in spans]
             top = max(f1, default=0.0)
-            xs.append(x)
-            ys.append(np.array([v >= top - 1e-9 and v >= 0.5 for v in f1], dtype=float))
-            per.append((spans, f1))
-    return (np.vstack(xs), np.concatenate(ys), per) if xs else (np.zeros((0, len(SPAN_FEATURES))), np.zeros(0), [])
+            out.append((x, np.array([v >= top - 1e-9 and v >= 0.5 for v in f1]), f1, w))
+    return out
 
 
-def model_span_f1(model: LinearModel, x: np.ndarray, per: list) -> float:
-    total, row = 0.0, 0
-    for spans, f1 in per:
-        p = model.prob(x[row : row + len(spans)])
-        total += f1[int(np.argmax(p))]
-        row += len(spans)
-    return round(100 * total / max(1, len(per)), 2)
+def model_span_f1(model: LinearModel, rows: list[tuple[np.ndarray, np.ndarray, list[float], float]]) -> float:
+    """Mean F1 of the candidate the model ranks first, over the sentences."""
+    picked = [f1[int(np.argmax(model.prob(x)))] for x, _, f1, _ in rows if len(f1)]
+    return round(100 * sum(picked) / max(1, len(picked)), 2)
 
 
 def main() -> None:
@@ -395,11 +430,13 @@ def main() -> None:
                 {**stamp, "role": "ranks the sentences of the top passages"}).save(DATA / "reader_sentence.json")
     LinearModel(answers.names, answers.mean, answers.scale, answers.coef, answers.intercept, round(threshold, 6),
                 about).save(DATA / "reader_answer.json")
-    train_x, train_y, _ = span_data(sentences, fitting)
-    test_x, _, test_per = span_data(sentences, held)
-    spans = fit(train_x, train_y, np.ones(len(train_y)), SPAN_FEATURES, args.c)
-    spans = LinearModel(spans.names, spans.mean, spans.scale, spans.coef, spans.intercept, 0.0,
-                        {**stamp, "held_out_span_f1_given_the_sentence": model_span_f1(spans, test_x, test_per)})
+    train, test = span_data(sentences, fitting), span_data(sentences, held)
+    spans = fit_choice([x for x, _, _, _ in train], [b for _, b, _, _ in train], [w for *_, w in train],
+                       SPAN_FEATURES, args.c)
+    spans = LinearModel(spans.names, spans.mean, spans.scale, spans.coef, 0.0, 0.0,
+                        {**stamp, "role": "ranks the candidate spans of the answering sentence (a conditional logit: "
+                                          "only the order of the scores counts)",
+                         "held_out_span_f1_given_the_sentence": model_span_f1(spans, test)})
     spans.save(DATA / "reader_span.json")
     for label, model in (("sentence", sentences), ("answer", answers)):
         print(f"{label} weights: " + ", ".join(f"{n} {c:+.2f}" for n, c in sorted(

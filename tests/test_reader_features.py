@@ -233,3 +233,60 @@ def test_where_no_year_is_named_the_latest_report_and_a_result_are_told_apart():
 ])
 def test_a_sentence_about_several_years_is_told_apart_where_one_year_is_asked(question, text, period):
     assert _features(question, text)["period"] == period
+
+
+def _span_features(question, text):
+    """Each candidate span of the text's first sentence -> its features (as a dict)."""
+    from assistant.reader import span_rows
+
+    asked, _ = _asked(question, [text])
+    s = sentences(text)[0]
+    spans, x = span_rows(asked, s, 0.9)
+    return {s.text[sp.start : sp.end]: dict(zip(SPAN_FEATURES, row, strict=True)) for sp, row in zip(spans, x, strict=True)}
+
+
+@pytest.mark.parametrize("question, head", [
+    ("台湾第一座二二八纪念碑位于哪个县市?", "县市"), ("这与哪一支军队较量?", "军队"), ("依据的是什么法律？", "法律"),
+    ("潘嘉丽的职业是什么？", ""), ("于海什么时候入选？", ""), ("他在哪里出生？", ""), ("皇帝是哪一位？", ""),
+])
+def test_the_noun_a_wh_word_asks_about(question, head):
+    from assistant.reader.features import _head
+
+    assert _head(question) == head
+
+
+def test_a_name_ending_in_the_asked_noun_and_standing_where_the_question_words_stand():
+    f = _span_features("台湾第一座二二八纪念碑位于哪个县市？", "台湾第一座二二八纪念碑位于嘉义市，建于1989年。")
+    assert f["嘉义市"]["head_end"] == 1.0 and f["1989年"]["head_end"] == 0.0
+    # 纪念碑 and 位于 come before the wh-word in the question and just before 嘉义市 in the sentence
+    assert f["嘉义市"]["left_mass"] > 0.5 and f["嘉义市"]["right_mass"] == 0.0
+    assert f["嘉义市"]["word_edges"] == 1.0 and f["嘉义市"]["starts_clause"] == 0.0 and f["嘉义市"]["ends_clause"] == 1.0
+
+
+def test_a_year_is_a_date_candidate_and_the_length_is_read_by_the_kind_of_question():
+    f = _span_features("于海什么时候入选国家队？", "于海自2009年以来入选中国国家队。")
+    assert f["2009年"]["kind_date"] == 1.0 and f["2009年"]["kind_number"] == 0.0 and f["2009年"]["kind_date_value"] == 1.0
+    assert f["2009年"]["length_date"] == f["2009年"]["length"] > 0 and f["2009年"]["length_title"] == 0.0
+    why = _span_features("为什么他被称作先知？", "他被称作先知，因为他预言了王国的命运。")
+    sentence = max(why, key=len)
+    assert why[sentence]["length_open"] == why[sentence]["length"] and why[sentence]["reaches_end"] == 1.0
+
+
+def test_the_span_scorer_is_fitted_to_rank_each_sentences_best_candidate_first():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
+    from fit_reader import fit_choice
+
+    rng = np.random.default_rng(0)
+    xs, best = [], []
+    for _ in range(60):  # 5 candidates a sentence: the best has the highest first feature, the second is noise
+        x = rng.normal(size=(5, 2))
+        xs.append(x)
+        best.append(x[:, 0] == x[:, 0].max())
+    model = fit_choice(xs, best, [1.0] * len(xs), ("signal", "noise"), c=1.0)
+    assert model.coef[0] > 1.0 and abs(model.coef[1]) < model.coef[0] / 3
+    assert all(b[int(np.argmax(model.prob(x)))] for x, b in zip(xs, best, strict=True))
+    signed = fit_choice(xs, best, [1.0] * len(xs), ("signal", "measure_miss"), c=1.0)  # SIGNS: measure_miss <= 0
+    assert signed.coef[1] <= 0.0

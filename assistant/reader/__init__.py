@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..lexical import BM25, pos_tags
+from ..lexical import BM25, pos_tags, tokenize_with_spans
 from ..query import Query
 from .features import (
     ANSWER_FEATURES,
@@ -106,7 +106,7 @@ def span_rows(asked: Asked, sentence: Sentence, prob: float) -> tuple[list[Span]
         spans = [s for s in spans if s.kind == qtype]
     if aligned and qtype in ("person", "org"):  # 主任由[谁]担任: the name is where the wh-word stands
         spans = [s for s in spans if s.start <= aligned.start and aligned.end <= s.end] or spans
-    ctx = SpanContext.of(asked, sentence.folded, aligned)
+    ctx = SpanContext.of(asked, sentence.folded, aligned, tokenize_with_spans(sentence.text), tags)
     x = np.array([span_features(asked, sentence.folded, s, ctx, prob) for s in spans]).reshape(len(spans), len(SPAN_FEATURES))
     return spans, x
 

@@ -8,6 +8,7 @@ made plain, same length), so offsets stay the passage's own.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..lexical import BM25, STOPWORDS
-from ..lexicon import CHINESE_YEAR, YEAR, chinese_year, other_wordings
+from ..lexicon import CHINESE_YEAR, YEAR, chinese_year, other_wordings, words
 from ..qtypes import QUESTION_WORD, ROLE, WH, measure_fits
 from ..query import Query
 from .kinds import sentence_kind
@@ -60,6 +61,7 @@ class Asked:
     # (生产总值, 生产, 总值: gdp; 颗粒物 of 细颗粒物年均浓度: pm2.5)
     forms: dict[str, tuple[str, ...]]
     newest: int | None = None  # the latest year among the reports read (of those in scope, when any is)
+    bm25: BM25 | None = None  # the index's term statistics (how rare a candidate's words are)
 
     def holds(self, term: str, text: str) -> bool:
         """`text` (lower-cased) writes `term` in one of its forms."""
@@ -80,7 +82,7 @@ class Asked:
         return cls(query, idf, key, bigrams,
                    max((s.coverage for s in sources), default=0.0), max((s.cosine for s in sources), default=0.0),
                    {t: (t, *(f for w, fs in wordings.items() if t in w and w in query.text for f in fs)) for t in content},
-                   max((s.year for s in read if s.year), default=None))
+                   max((s.year for s in read if s.year), default=None), bm25)
 
 
 SENTENCE_FEATURES = (
@@ -263,11 +265,30 @@ def _key_then_value(read: str, key_forms: tuple[str, ...], offset: int, spans: l
     return False
 
 
+QTYPES = ("none", "number", "date", "ordinal", "person", "org", "title")
+QCLASSES = {"value": ("number", "date", "ordinal"), "name": ("person", "org"), "what": ("title",), "other": ("none",)}
 SPAN_FEATURES = (
     *(f"kind_{k}" for k in KINDS), "kind_fits", "aligned", "in_question", "after_key", "anchor_distance",
     "unit_fit", "measure_fit", "year_only", "length", "position", "left_match", "right_match", "qualified",
     "clause_mass", "q_typed", "sentence_prob",
+    # how long an answer the question wants: the length read by the kind of question, by a question that asks for
+    # a description or a reason (open_words.txt), and by one that ends on its wh-word (…是什么？)
+    *(f"length_{q}" for q in QTYPES), "length_open", "length_wh_final",
+    # which kind of candidate answers which kind of question (a name for 谁, a phrase or a clause for 什么)
+    *(f"kind_{k}_{c}" for c in QCLASSES for k in KINDS),
+    "word_edges", "left_shared", "right_shared", "starts_clause", "ends_clause", "reaches_end",
+    # the noun the wh-word asks about (哪个县市, 什么法律, 哪一支军队): a name of that sort often ends in it (嘉义市, 宪法)
+    "head_end", "head_after",
+    # the question's words before its wh-word found just before the candidate, those after it just after, and the
+    # two crossed (a passive sentence turns the question round): each as a share of the question's IDF mass
+    "left_mass", "right_mass", "left_mass_after", "right_mass_before",
+    # how rare in the index the candidate's rarest word is (工作, 全部 answer nothing; 济州岛 may)
+    "rarity",
 )
+_ANY_WH = re.compile(r"哪|什么|何|谁|多少|几")
+# the noun a wh-word asks about: 哪个[县市], 什么[法律], 哪一支[军队], 何[地]
+_HEAD = re.compile(r"(?:哪|什么|何)(?:[一个些种位支所家项条类场部首款座本门名只张届次份间]|样的){0,2}(?=[\u4e00-\u9fff])")
+_NOT_HEAD = set("的是在被了为有呢吗与和时候么里儿位个些种")
 
 KIND_OF_QTYPE = {"number": ("number",), "date": ("date",), "ordinal": ("ordinal",), "org": ("org", "aligned"),
                  "person": ("person", "aligned"), "title": ("title", "aligned", "phrase")}
@@ -283,9 +304,17 @@ class SpanContext:
     terms: tuple[tuple[int, int, str, float], ...]  # the same with each term and its share of the question's IDF mass
     key_end: int | None
     aligned: tuple[int, int] | None
+    edges: frozenset[int]  # where jieba's words of the sentence begin and end
+    open_question: bool  # the question asks for a description or a reason (open_words.txt)
+    wh_final: bool  # nothing but punctuation follows the question's wh-word
+    head: str  # the noun the wh-word asks about, "" when none
+    before_wh: frozenset[str]  # the question's terms before its wh-word
+    rarity: tuple[tuple[int, int, float], ...]  # the sentence's words: (start, end, IDF / the index's highest IDF)
 
     @classmethod
-    def of(cls, asked: Asked, folded: str, aligned: Span | None) -> SpanContext:
+    def of(cls, asked: Asked, folded: str, aligned: Span | None, tokens: list[tuple[str, int, int]],
+           tags: list[tuple[str, str]] | None) -> SpanContext:
+        """`tokens`: the sentence's words with their offsets; `tags`, when given, says where its words end."""
         q = asked.query
         m = WH.search(q.text)
         left = q.text[max(0, m.start() - 2) : m.start()] if m else ""
@@ -295,7 +324,15 @@ class SpanContext:
                       for h in re.finditer(re.escape(t), folded))
         anchors = tuple((a, b) for a, b, _, _ in terms)
         key_end = folded.index(asked.key) + len(asked.key) if asked.key and asked.key in folded else None
-        return cls(left, right, anchors, terms, key_end, (aligned.start, aligned.end) if aligned else None)
+        if tags is not None:
+            edges = frozenset(itertools.accumulate((len(w) for w, _ in tags), initial=0))
+        else:
+            edges = frozenset(i for _, start, end in tokens for i in (start, end))
+        top = asked.bm25.idf("\x00") if asked.bm25 else 1.0  # a word no document holds has the highest IDF
+        rarity = tuple((a, b, asked.bm25.idf(w.lower()) / top) for w, a, b in tokens) if asked.bm25 else ()
+        return cls(left, right, anchors, terms, key_end, (aligned.start, aligned.end) if aligned else None, edges,
+                   any(w in q.text for w in words("open_words.txt")), bool(m) and not re.search(r"\w", q.text[m.end() :]),
+                   _head(q.text), _before_wh(q.text, asked.idf), rarity)
 
 
 def span_features(asked: Asked, folded: str, span: Span, ctx: SpanContext, sentence_prob: float) -> np.ndarray:
@@ -305,6 +342,7 @@ def span_features(asked: Asked, folded: str, span: Span, ctx: SpanContext, sente
     distance = min((max(a - span.end, span.start - b, 0) for a, b in ctx.anchors), default=n)
     clause_start = max(folded.rfind(c, 0, span.start) for c in "，。；：,;:") + 1
     clause_end = min([i for i in (folded.find(c, span.end) for c in "，。；,;") if i >= 0] or [n])
+    length = math.log1p(len(value)) / 3
     fits_kind = span.kind in KIND_OF_QTYPE.get(q.qtype or "", ()) or (
         q.qtype is None and span.kind in ("aligned", "phrase", "clause"))
     return np.array([
@@ -318,7 +356,7 @@ def span_features(asked: Asked, folded: str, span: Span, ctx: SpanContext, sente
         float(span.kind == "number" and bool(q.unit) and q.unit != "个" and q.unit in value),
         float(span.kind == "number" and q.qtype == "number" and measure_fits(value, q.text)),
         float(q.qtype != "date" and bool(re.fullmatch(rf"{YEAR}年?(?:度)?", value))),
-        math.log1p(len(value)) / 3,
+        length,
         span.start / n,
         float(bool(ctx.left) and folded.endswith(ctx.left, 0, span.start)),
         float(bool(ctx.right) and folded.startswith(ctx.right, span.end)),
@@ -326,7 +364,53 @@ def span_features(asked: Asked, folded: str, span: Span, ctx: SpanContext, sente
         sum(dict((t, w) for a, b, t, w in ctx.terms if a >= clause_start and b <= clause_end).values()),
         float(q.qtype in TYPED),
         sentence_prob,
+        *(length * ((q.qtype or "none") == t) for t in QTYPES),
+        length * ctx.open_question,
+        length * ctx.wh_final,
+        *(float(span.kind == k and (q.qtype or "none") in QCLASSES[c]) for c in QCLASSES for k in KINDS),
+        ((span.start in ctx.edges) + (span.end in ctx.edges)) / 2,
+        _shared_run(folded[max(0, span.start - 8) : span.start][::-1], q.text[::-1]) / 8,
+        _shared_run(folded[span.end : span.end + 8], q.text) / 8,
+        float(span.start == clause_start),
+        float(span.end == clause_end),
+        float(span.end >= len(folded.rstrip("。！？；.!?;"))),
+        # a name does not end in the role asked about (哪位院士: 李玉, not 院士)
+        float(bool(ctx.head) and q.qtype != "person" and value[-1:] in ctx.head),
+        float(bool(ctx.head) and folded.startswith(ctx.head[0], span.end)),
+        *_side_masses(ctx, span),
+        max((r for a, b, r in ctx.rarity if span.start <= a and b <= span.end), default=0.0),
     ])
+
+
+def _before_wh(question: str, idf: dict[str, float]) -> frozenset[str]:
+    m = WH.search(question) or _ANY_WH.search(question)
+    return frozenset(t for t in idf if m and 0 <= question.lower().find(t) < m.start())
+
+
+def _side_masses(ctx: SpanContext, span: Span, window: int = 15) -> tuple[float, ...]:
+    """(before-wh terms just before the span, after-wh terms just after it, before-wh after, after-wh before)."""
+    near_before = {t: w for a, b, t, w in ctx.terms if span.start - window <= a and b <= span.start}
+    near_after = {t: w for a, b, t, w in ctx.terms if span.end <= a and b <= span.end + window}
+    return (sum(w for t, w in near_before.items() if t in ctx.before_wh),
+            sum(w for t, w in near_after.items() if t not in ctx.before_wh),
+            sum(w for t, w in near_after.items() if t in ctx.before_wh),
+            sum(w for t, w in near_before.items() if t not in ctx.before_wh))
+
+
+def _head(question: str) -> str:
+    """The first word after the question's wh-word, when it is a noun-like word: 哪个[县市], 哪一支[军队]."""
+    from ..lexical import tokenizer
+
+    m = _HEAD.search(question)
+    if not m:
+        return ""
+    word = next(iter(tokenizer().lcut(question[m.end() : m.end() + 8])), "")
+    return word if 1 <= len(word) <= 3 and not set(word) & _NOT_HEAD else ""
+
+
+def _shared_run(text: str, question: str) -> int:
+    """How many of `text`'s first characters the question also holds, in one piece."""
+    return next((k for k in range(len(text), 0, -1) if text[:k] in question), 0)
 
 
 def _overlap(a: tuple[int, int] | None, b: tuple[int, int]) -> float:

@@ -61,13 +61,13 @@ class Span:
 
 def typed_spans(folded: str) -> list[Span]:
     """Figures, dates, ordinals, 《titles》 and organisations in a (folded) sentence."""
-    out = []
+    out = [Span(*m.span(), "date") for m in DATE.finditer(folded)]  # first: 2009年 is a date more than a figure
     for m in NUMBER.finditer(folded):
         s, e = m.span()
         s += len(_VERB_PREFIX.match(folded[s:e]).group(0)) if _VERB_PREFIX.match(folded[s:e]) else 0
         if e > s and re.search(rf"[\d{_CN}]", folded[s:e]) and not _bare_cn(folded[s:e]):
             out.append(Span(s, e, "number"))
-    for kind, pattern in (("date", DATE), ("ordinal", ORDINAL), ("title", TITLE), ("org", ORG)):
+    for kind, pattern in (("ordinal", ORDINAL), ("title", TITLE), ("org", ORG)):
         out.extend(Span(*m.span(), kind) for m in pattern.finditer(folded) if m.end() > m.start())
     return out
 
