@@ -78,6 +78,9 @@ QUESTION_SETS = {
     "dev_fresh8": "43 + 10 questions on 浙江 2026, 山东/湖北/内蒙古 2025 and the State Council's 2014/2021 reports, "
                   "written before measuring the reader of 3f10979 on them (the kind an event year implies, the "
                   "latest report, cities for their province); its failures were read since (tune data now).",
+    "dev_fresh9": "38 + 7 questions on 安徽/云南 2025, 山东 2026 and the State Council's 2023 report (traditional, "
+                  "English-mixed, relative years, dates), written before measuring the span scorer of 2026-12-08 "
+                  "on them; never fitted on.",
     "dev_lists2": "7 list questions on 河南/安徽 2025 and State Council 2017 with every item written down "
                   "(lists_complete), written before the list changes (tune data since).",
     "dev_chats3": "8 chats on 湖南 2025/2026, 山西/宁夏 2025, 宁夏 2026 and State Council 2008/2015 (27 turns, 19 later "
