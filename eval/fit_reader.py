@@ -20,7 +20,7 @@ import sys
 import time
 import zlib
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -241,9 +241,7 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: 
     from scipy.optimize import minimize
     from scipy.special import expit
 
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    z = (x - mean) / scale
+    z, mean, scale = standardised(x)
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         coef, b = theta[:-1], theta[-1]
@@ -252,11 +250,21 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...], c: 
         value = float(w @ (np.logaddexp(0.0, m) - y * m) + coef @ coef / (2 * c))
         return value, np.append(z.T @ residual + coef / c, residual.sum())
 
-    bounds = [(0.0, None) if SIGNS.get(n) == 1 else (None, 0.0) if SIGNS.get(n) == -1 else (None, None)
-              for n in names] + [(None, None)]
-    theta = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B", bounds=bounds,
-                     options={"maxiter": 5000}).x
+    theta = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B",
+                     bounds=sign_bounds(names) + [(None, None)], options={"maxiter": 5000}).x
     return LinearModel(names, mean, scale, theta[:-1], float(theta[-1]))
+
+
+def standardised(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x scaled to mean 0 and standard deviation 1 per feature, the means, the scales; a constant feature keeps 1)."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    return (x - mean) / scale, mean, scale
+
+
+def sign_bounds(names: tuple[str, ...]) -> list[tuple[float | None, float | None]]:
+    """L-BFGS-B bounds keeping each weight of a SIGNS feature on its known side."""
+    return [(0.0, None) if SIGNS.get(n) == 1 else (None, 0.0) if SIGNS.get(n) == -1 else (None, None) for n in names]
 
 
 def fit_choice(xs: list[np.ndarray], best: list[np.ndarray], weights: list[float], names: tuple[str, ...],
@@ -268,10 +276,8 @@ def fit_choice(xs: list[np.ndarray], best: list[np.ndarray], weights: list[float
     from scipy.optimize import minimize
 
     kept = [(g, b.astype(bool), w) for g, b, w in zip(xs, best, weights, strict=True) if b.any()]
-    x = np.vstack([g for g, _, _ in kept])
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    z, b = (x - mean) / scale, np.concatenate([b for _, b, _ in kept])
+    z, mean, scale = standardised(np.vstack([g for g, _, _ in kept]))
+    b = np.concatenate([b for _, b, _ in kept])
     w = np.array([w for _, _, w in kept])
     starts = np.cumsum([0] + [len(g) for g, _, _ in kept[:-1]])
     owner = np.repeat(np.arange(len(kept)), [len(g) for g, _, _ in kept])
@@ -288,8 +294,7 @@ def fit_choice(xs: list[np.ndarray], best: list[np.ndarray], weights: list[float
         p, q = np.exp(m - every[owner]), np.exp(on_best - good[owner])
         return float(w @ (every - good) + coef @ coef / (2 * c)), z.T @ (w[owner] * (p - q)) + coef / c
 
-    bounds = [(0.0, None) if SIGNS.get(n) == 1 else (None, 0.0) if SIGNS.get(n) == -1 else (None, None) for n in names]
-    coef = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", bounds=bounds,
+    coef = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", bounds=sign_bounds(names),
                     options={"maxiter": 5000}).x
     return LinearModel(names, mean, scale, coef, 0.0)
 
@@ -433,10 +438,10 @@ def main() -> None:
     train, test = span_data(sentences, fitting), span_data(sentences, held)
     spans = fit_choice([x for x, _, _, _ in train], [b for _, b, _, _ in train], [w for *_, w in train],
                        SPAN_FEATURES, args.c)
-    spans = LinearModel(spans.names, spans.mean, spans.scale, spans.coef, 0.0, 0.0,
-                        {**stamp, "role": "ranks the candidate spans of the answering sentence (a conditional logit: "
-                                          "only the order of the scores counts)",
-                         "held_out_span_f1_given_the_sentence": model_span_f1(spans, test)})
+    spans = replace(spans, threshold=0.0, about={
+        **stamp, "role": "ranks the candidate spans of the answering sentence (a conditional logit: only the order "
+                         "of the scores counts)",
+        "held_out_span_f1_given_the_sentence": model_span_f1(spans, test)})
     spans.save(DATA / "reader_span.json")
     for label, model in (("sentence", sentences), ("answer", answers)):
         print(f"{label} weights: " + ", ".join(f"{n} {c:+.2f}" for n, c in sorted(

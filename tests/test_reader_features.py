@@ -146,12 +146,18 @@ def test_the_reader_reads_the_named_reports_passages_when_there_are_any():
     assert in_scope([Source("甲。", in_scope=False), Source("乙。", in_scope=False)]) == [0, 1]  # none named: all read
 
 
-def test_an_untyped_negative_keeps_only_the_sentences_without_a_value_of_the_asked_kind():
+def _fit_reader():
+    """eval/fit_reader.py as a module (it is a script, not part of the package)."""
+    import importlib
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
-    from fit_reader import Group, untyped_negative
+    return importlib.import_module("fit_reader")
+
+
+def test_an_untyped_negative_keeps_only_the_sentences_without_a_value_of_the_asked_kind():
+    Group, untyped_negative = _fit_reader().Group, _fit_reader().untyped_negative
 
     text = "全省新增首店1809家。拓展首发、首店等消费场景。首店经济加快发展。"
     asked, sources = _asked("引进了多少家首店", [text])
@@ -273,11 +279,7 @@ def test_a_year_is_a_date_candidate_and_the_length_is_read_by_the_kind_of_questi
 
 
 def test_the_span_scorer_is_fitted_to_rank_each_sentences_best_candidate_first():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
-    from fit_reader import fit_choice
+    fit_choice = _fit_reader().fit_choice
 
     rng = np.random.default_rng(0)
     xs, best = [], []

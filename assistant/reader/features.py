@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..lexical import BM25, STOPWORDS
+from ..lexical import BM25, STOPWORDS, tokenizer
 from ..lexicon import CHINESE_YEAR, YEAR, chinese_year, other_wordings, words
 from ..qtypes import QUESTION_WORD, ROLE, WH, measure_fits
 from ..query import Query
@@ -399,8 +399,6 @@ def _side_masses(ctx: SpanContext, span: Span, window: int = 15) -> tuple[float,
 
 def _head(question: str) -> str:
     """The first word after the question's wh-word, when it is a noun-like word: 哪个[县市], 哪一支[军队]."""
-    from ..lexical import tokenizer
-
     m = _HEAD.search(question)
     if not m:
         return ""
